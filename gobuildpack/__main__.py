@@ -1,0 +1,3 @@
+from gobuildpack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,249 @@
+"""The command line: ``gobuildpack build|detect|plugins``.
+
+stdout carries results (the image reference and digest, the plan); progress goes to stderr.
+Errors print one paragraph and exit with their class's code (see :mod:`gobuildpack.errors`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host_platform
+import re
+import shlex
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from gobuildpack import __version__
+from gobuildpack.cache import CacheDirs
+from gobuildpack.errors import EXIT_INTERRUPTED, GobuildpackError, UsageError
+from gobuildpack.lifecycle import detect, run_build
+from gobuildpack.log import Log
+from gobuildpack.model import App, BuildPlan, Platform
+from gobuildpack.oci.output import Output, parse_output
+from gobuildpack.plugins import Plugins, load_plugins
+
+_MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, hint=f"see `{self.prog} --help`")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gobuildpack",
+        description="Turn a Go project into a runnable OCI image, no Dockerfile needed.",
+    )
+    parser.add_argument("--version", action="version", version=f"gobuildpack {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("path", nargs="?", default=".", help="the Go project (default: .)")
+        p.add_argument(
+            "--env",
+            "-e",
+            action="append",
+            default=[],
+            metavar="KEY[=VALUE]",
+            help="set a build variable (BP_GO_TARGETS, BP_GO_BUILD_FLAGS, ...); "
+            "KEY alone takes it from the environment",
+        )
+        p.add_argument(
+            "--buildpack",
+            "-b",
+            action="append",
+            default=[],
+            type=Path,
+            metavar="PATH",
+            help="load a Python plugin from a file or directory (after the built-ins)",
+        )
+        p.add_argument(
+            "--platform",
+            default=None,
+            help="OS/ARCH of the image (default: linux/<this machine's architecture>)",
+        )
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    build = sub.add_parser("build", help="detect, build and export an image")
+    common(build)
+    build.add_argument(
+        "--output",
+        "-o",
+        default=None,
+        metavar="REF",
+        help="oci:DIR[:TAG], oci-archive:FILE[:TAG] or containers-storage:NAME[:TAG] "
+        "(default: containers-storage:localhost/<app name>:latest)",
+    )
+    build.add_argument(
+        "--exporter",
+        default="auto",
+        help="exporter backend: auto (default) or buildah",
+    )
+    build.add_argument(
+        "--creation-time",
+        default=None,
+        metavar="now|EPOCH",
+        help="image creation time (default: SOURCE_DATE_EPOCH, else the app's last git commit, "
+        "else 1980-01-01)",
+    )
+
+    det = sub.add_parser("detect", help="print the build plan without building")
+    common(det)
+
+    plugins = sub.add_parser("plugins", help="list the loaded plugins and their hooks")
+    plugins.add_argument("--buildpack", "-b", action="append", default=[], type=Path)
+    plugins.add_argument("--json", action="store_true")
+    return parser
+
+
+def _parse_env(items: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise UsageError(f"--env {item!r} has no name", hint="write --env KEY=VALUE")
+        if not sep:
+            if key not in os.environ:
+                raise UsageError(
+                    f"--env {key} takes its value from the environment, but {key} is not set",
+                    hint=f"write --env {key}=VALUE, or export {key}",
+                )
+            value = os.environ[key]
+        out[key] = value
+    return out
+
+
+def _default_platform() -> Platform:
+    machine = host_platform.machine().lower()
+    return Platform("linux", _MACHINE_ARCH.get(machine, machine))
+
+
+def _default_output(app_dir: Path) -> Output:
+    name = re.sub(r"[^a-z0-9._-]+", "-", app_dir.resolve().name.lower()).strip("-._") or "app"
+    return parse_output(f"containers-storage:localhost/{name}:latest")
+
+
+def _make_app(args: argparse.Namespace, log: Log) -> App:
+    app_dir = Path(args.path)
+    if not app_dir.is_dir():
+        raise UsageError(
+            f"{app_dir} is not a directory",
+            hint="give the directory that holds your go.mod, e.g. `gobuildpack build ./myapp`",
+        )
+    env = dict(os.environ)
+    env.update(_parse_env(args.env))
+    platform = Platform.parse(args.platform) if args.platform else _default_platform()
+    return App(
+        dir=app_dir.resolve(),
+        env=env,
+        cache=CacheDirs.from_env(env),
+        log=log,
+        platform=platform,
+    )
+
+
+def _print_plan(plan: BuildPlan, out: TextIO) -> None:
+    rows: list[tuple[str, str]] = [("app", str(plan.app_dir)), ("module", plan.module or "-")]
+    wanted = plan.go_wanted or "any"
+    found = f"go{plan.go.version} ({plan.go.go})" if plan.go else "-"
+    rows.append(("go", f"{wanted} wanted, using {found}"))
+    if plan.toolchain_wanted:
+        rows.append(("toolchain", f"{plan.toolchain_wanted} preferred by go.mod"))
+    rows.append(("dependencies", plan.dependency_mode))
+    rows.append(("platform", str(plan.platform)))
+    for i, target in enumerate(plan.targets):
+        rows.append(("targets" if i == 0 else "", f"{target.path} -> {target.name}"))
+    for i, proc in enumerate(plan.processes):
+        mark = " (default)" if proc.default else ""
+        rows.append(
+            ("processes" if i == 0 else "", f"{proc.type}{mark}: {shlex.join(proc.command)}")
+        )
+    flags = [*plan.build_flags, f"-ldflags={plan.ldflags}"]
+    rows.append(("build flags", shlex.join(flags)))
+    for i, bp in enumerate(plan.buildpacks):
+        rows.append(("buildpacks" if i == 0 else "", f"{bp.id} {bp.version}"))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        out.write(f"{key:<{width}}  {value}\n")
+
+
+def _cmd_build(args: argparse.Namespace, log: Log) -> int:
+    app = _make_app(args, log)
+    output = parse_output(args.output) if args.output else _default_output(app.dir)
+    plugins = load_plugins(app.env, paths=args.buildpack)
+    report = run_build(
+        plugins,
+        app,
+        output,
+        exporter=args.exporter,
+        creation_time_option=args.creation_time,
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(f"{report.image.reference} {report.image.digest}")
+    return 0
+
+
+def _cmd_detect(args: argparse.Namespace, log: Log) -> int:
+    app = _make_app(args, log)
+    plugins = load_plugins(app.env, paths=args.buildpack)
+    detection = detect(plugins, app)
+    if args.json:
+        print(json.dumps(detection.plan.to_json(), indent=2))
+    else:
+        _print_plan(detection.plan, sys.stdout)
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace, log: Log) -> int:
+    plugins: Plugins = load_plugins(os.environ, paths=args.buildpack)
+    if args.json:
+        print(json.dumps([info.to_json() for info in plugins.infos], indent=2))
+        return 0
+    for info in plugins.infos:
+        kind = f"buildpack {info.buildpack.id}" if info.buildpack else "plugin"
+        print(f"{info.name} {info.version} ({info.source}, {kind})")
+        print(f"    from  {info.location}")
+        print(f"    hooks {', '.join(info.hooks)}")
+    return 0
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    log = Log()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if in_main_thread else None
+    if previous is signal.SIG_DFL:
+        # Unwind on SIGTERM as on ^C, so scratch files and staging layouts are removed.
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        args = _parser().parse_args(argv)
+        log.quiet = bool(getattr(args, "quiet", False))
+        commands = {"build": _cmd_build, "detect": _cmd_detect, "plugins": _cmd_plugins}
+        return commands[args.command](args, log)
+    except GobuildpackError as exc:
+        if os.environ.get("GOBUILDPACK_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        print(f"gobuildpack: {exc.render()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gobuildpack: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)

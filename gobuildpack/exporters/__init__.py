@@ -1,0 +1,49 @@
+"""Exporter backends: turn an :class:`~gobuildpack.model.ImageSpec` into an image at an output.
+
+This module is itself a plugin (loaded last among the built-ins): it answers
+``gobuildpack_exporter`` for the names ``buildah`` and ``auto``. A third-party plugin can provide
+another backend under a new name, or replace one of these by answering first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from gobuildpack import hookimpl, proc
+from gobuildpack.errors import MissingProgram, UsageError
+
+if TYPE_CHECKING:
+    from gobuildpack.log import Log
+    from gobuildpack.model import App, ExportResult, ImageSpec
+    from gobuildpack.oci.output import Output
+
+EXPORTER_NAMES = ("auto", "buildah")
+
+
+class Exporter(Protocol):
+    """What an exporter backend provides."""
+
+    name: str
+
+    def export(self, image: ImageSpec, output: Output, log: Log) -> ExportResult:
+        """Write ``image`` to ``output`` atomically; return its reference and manifest digest."""
+        ...
+
+
+@hookimpl(trylast=True)
+def gobuildpack_exporter(name: str, app: App) -> Exporter | None:
+    from gobuildpack.exporters.buildah import BuildahExporter
+
+    if name in ("buildah", "auto"):
+        try:
+            return BuildahExporter(proc.which("buildah", path=app.env.get("PATH")), app.env)
+        except MissingProgram as exc:
+            raise MissingProgram(
+                "the Buildah exporter needs the program `buildah`, which is not installed",
+                hint="install it (Debian/Ubuntu: `apt-get install buildah`), "
+                "or run `.ci/setup` from the gobuildpack checkout",
+            ) from exc
+    raise UsageError(
+        f"unknown exporter {name!r}",
+        hint=f"choose one of: {', '.join(EXPORTER_NAMES)}",
+    )

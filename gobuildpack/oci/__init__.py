@@ -1,0 +1,1 @@
+"""OCI image pieces: outputs, deterministic layers, layouts and archives."""
