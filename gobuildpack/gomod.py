@@ -1299,3 +1299,24 @@ def parse_modules_txt_text(text: str, file: Path) -> tuple[VendoredModule, ...]:
         )
         for e in entries
     )
+
+
+def declared_go_version(path: Path) -> tuple[str, int] | None:
+    """The ``go`` line of a go.mod or go.work that may not parse as a whole, with its line number.
+
+    Go reads a file that needs a newer Go loosely and reports the version mismatch before any
+    unknown directive; callers use this to do the same. Returns None when even the statement
+    structure cannot be read or there is no valid go line.
+    """
+    try:
+        stmts = _Parser(_read_text(path), path).parse_file()
+    except ProjectFileError:
+        return None
+    for stmt in stmts:
+        if isinstance(stmt, _Line) and len(stmt.tokens) == 2 and stmt.tokens[0] == "go":
+            try:
+                GoVersion.parse(stmt.tokens[1])
+            except ValueError:
+                return None
+            return stmt.tokens[1], stmt.line
+    return None

@@ -249,3 +249,13 @@ def test_app_path_is_not_a_directory(cli, tmp_path):
     result = cli("build", tmp_path / "nope")
     assert result.code == 2
     assert "is not a directory" in result.err
+
+
+def test_newer_go_with_unknown_directive_reports_the_go_version(cli, project):
+    # A go.mod from a future Go may use directives we do not know: the version is the news.
+    app = project({"go.mod": gomod(go="1.999") + "\nfuturedirective x\n", "main.go": HELLO_MAIN})
+    result = cli("detect", app)
+    assert result.code == 30
+    assert f"{app / 'go.mod'}:3:" in result.err
+    assert "asks for go 1.999 or newer" in result.err
+    assert "unknown directive: futuredirective" in result.err

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gobuildpack import hookimpl
-from gobuildpack.errors import NotAGoProject, ToolchainError
-from gobuildpack.gomod import GoVersion, toolchain_version
+from gobuildpack.errors import NotAGoProject, ProjectFileError, ToolchainError
+from gobuildpack.gomod import GoVersion, declared_go_version, toolchain_version
 from gobuildpack.model import App, DetectContext, DetectResult
 from gobuildpack.toolchain import GO_INSTALL_HINT, GoToolchain, find_toolchain
 
@@ -43,13 +43,46 @@ def _matches_constraint(version: GoVersion, constraint: str) -> bool:
     return (version.major, version.minor) == tuple(int(p) for p in [*parts, "0"][:2])
 
 
+def _too_old(go: GoToolchain, file: Path, wanted: str, line: int | None) -> ToolchainError:
+    return ToolchainError(
+        f"{file.name} asks for go {wanted} or newer, but the toolchain at {go.go} is "
+        f"go{go.version}",
+        file=file,
+        line=line,
+        hint=f"install Go {wanted} or newer ({GO_INSTALL_HINT}); "
+        "or, if the project really works with older Go, lower its go line",
+    )
+
+
+def _check_loosely(context: DetectContext, error: ProjectFileError) -> None:
+    """A file Go would read loosely: if it needs a newer Go, say that rather than the syntax.
+
+    A go.mod written for a newer Go may use directives this parser does not know yet.
+    """
+    if error.file is None or not error.file.is_file():
+        return
+    declared = declared_go_version(error.file)
+    if declared is None:
+        return
+    wanted, line = declared
+    go = context.go()
+    if go.version < GoVersion.parse(wanted):
+        too_old = _too_old(go, error.file, wanted, line)
+        too_old.details = f"(the file also reads as invalid here: {error})"
+        raise too_old from error
+
+
 @hookimpl
 def gobuildpack_detect(context: DetectContext) -> DetectResult:
     app = context.app
-    gomod = app.gomod
+    try:
+        gomod = app.gomod
+        gowork = app.gowork
+    except ProjectFileError as exc:
+        _check_loosely(context, exc)
+        raise
     if gomod is None:
         raise _not_a_go_project(app.dir)
-    gowork = app.gowork
     source = gowork if gowork is not None else gomod
     plan = context.plan
     plan.module = gomod.module
@@ -61,14 +94,7 @@ def gobuildpack_detect(context: DetectContext) -> DetectResult:
     if source.go:
         wanted = GoVersion.parse(source.go)
         if go.version < wanted:
-            raise ToolchainError(
-                f"{source.file.name} asks for go {source.go} or newer, but the toolchain at "
-                f"{go.go} is go{go.version}",
-                file=source.file,
-                line=source.go_line,
-                hint=f"install Go {source.go} or newer ({GO_INSTALL_HINT}); "
-                "or, if the project really works with older Go, lower its go line",
-            )
+            raise _too_old(go, source.file, source.go, source.go_line)
     if source.toolchain:
         preferred = toolchain_version(source.toolchain)
         if preferred is not None and go.version < preferred:
