@@ -43,6 +43,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "gobuildpack.builtin.go_dist",
     "gobuildpack.builtin.go_mod",
     "gobuildpack.builtin.go_build",
+    "gobuildpack.builtin.app_files",
     "gobuildpack.builtin.image_labels",
     "gobuildpack.exporters",
 )

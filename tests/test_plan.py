@@ -226,4 +226,5 @@ def test_builtins_load_without_entry_points():
         "gobuildpack/go-dist",
         "gobuildpack/go-mod",
         "gobuildpack/go-build",
+        "gobuildpack/app-files",
     ]

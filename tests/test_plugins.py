@@ -77,6 +77,7 @@ def test_plugins_command_lists_builtins_in_order(cli, tmp_path):
         "gobuildpack/go-dist",
         "gobuildpack/go-mod",
         "gobuildpack/go-build",
+        "gobuildpack/app-files",
         "gobuildpack/image-labels",
         "gobuildpack.exporters",
     ]
