@@ -11,6 +11,7 @@ Each phase takes its collaborators as arguments and returns a value the next one
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class BuildReport:
             ],
             "processes": [p.to_json() for p in self.outcome.processes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            # Peak resident memory of this process (not of go or buildah), in KiB.
+            "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         }
 
 

@@ -102,6 +102,9 @@ class BuildahExporter:
                 str(int(image.created.timestamp())),
                 "--identity-label=false",
                 "--omit-history",
+                # Buildah stores layers uncompressed unless told otherwise; registries and
+                # layouts want gzip (containers-storage ignores this).
+                "--disable-compression=false",
                 container,
             ]
             if output.transport == "containers-storage":
