@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -129,7 +130,9 @@ class Bench:
         cmd = ["go", "build", "-o", f"{out}/", *FLAGS, *app.targets]
         return _timed(cmd, cwd=app.dir, env=self._raw_env(cache))[0]
 
-    def _ours(self, app: App, exporter: str, cache: Path, out: Path) -> tuple[float, dict]:
+    def _ours(
+        self, app: App, exporter: str, cache: Path, out: Path
+    ) -> tuple[float, dict[str, Any]]:
         env = {**self.env, "GOBUILDPACK_CACHE_DIR": str(cache)}
         cmd = [*GOBUILDPACK, "build", str(app.dir), "--exporter", exporter, "--json", "-q"]
         cmd += ["--output", f"oci:{out}:latest"]
@@ -201,7 +204,7 @@ def _image_size(layout: Path) -> int:
     index = json.loads((layout / "index.json").read_text())
     digest = index["manifests"][-1]["digest"].split(":")[1]
     manifest = json.loads((layout / "blobs" / "sha256" / digest).read_text())
-    return sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"]
+    return int(sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"])
 
 
 def _machine() -> str:
