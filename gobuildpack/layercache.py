@@ -8,7 +8,9 @@ with the layer's files and ``<name>.toml`` with its ``[metadata]``.
 * **restore**, before a buildpack builds: each cached layer of that buildpack is copied into its
   layers directory with its ``<name>.toml`` (metadata only, no ``[types]``: the buildpack must
   declare the layer again to keep it). The cache itself is untouched, so a failed build loses
-  nothing.
+  nothing. Layers are kept as they would be under ``/layers`` (env files hold image paths, see
+  :func:`gobuildpack.lifecycle.build`); on restore, env files are mapped back to this build's
+  layers directory.
 * **save**, only after a build whose image was written: the ``cache`` layers of that build
   replace the app's entry. The new entry is assembled beside the old one and swapped in by rename,
   so a concurrent build restores the old or the new entry, never half of one. Entries of apps
@@ -18,6 +20,7 @@ with the layer's files and ``<name>.toml`` with its ``[metadata]``.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import shutil
 import tempfile
@@ -26,8 +29,9 @@ from pathlib import Path
 
 import tomli_w
 
+from gobuildpack.layerenv import rewrite_env_files
 from gobuildpack.log import Log
-from gobuildpack.model import App, BuildpackInfo, Layer
+from gobuildpack.model import LAYERS_ROOT, App, BuildpackInfo, Layer
 
 APP_FILE = "app"
 
@@ -45,6 +49,19 @@ class LayerCache:
     def for_app(cls, app: App) -> LayerCache:
         return cls(app.cache.root / "layers", app.dir)
 
+    def cached_layers(self) -> dict[str, list[str]]:
+        """Every kept layer's name, by buildpack directory name (``<id, '/' as '_'>``)."""
+        if not self.dir.is_dir():
+            return {}
+        out = {}
+        for directory in sorted(p for p in self.dir.iterdir() if p.is_dir()):
+            names = sorted(
+                t.stem for t in directory.glob("*.toml") if (directory / t.stem).is_dir()
+            )
+            if names:
+                out[directory.name] = names
+        return out
+
     def cached(self, buildpack: BuildpackInfo) -> list[str]:
         """Names of the layers kept for ``buildpack``."""
         directory = self.dir / buildpack.layers_dirname
@@ -55,12 +72,20 @@ class LayerCache:
     def restore(self, buildpack: BuildpackInfo, layers_dir: Path, log: Log) -> list[str]:
         """Copy ``buildpack``'s cached layers into ``layers_dir``; return their names."""
         source = self.dir / buildpack.layers_dirname
+        in_image = re.compile(re.escape(f"{LAYERS_ROOT}/{buildpack.layers_dirname}") + r"(?=/|$)")
+        here = str(layers_dir)
+
+        def translate(text: str) -> str:
+            """``/layers/<bp>/...`` -> this build's directory for the buildpack's layers."""
+            return in_image.sub(lambda _: here, text)
+
         restored: list[str] = []
         for name in self.cached(buildpack):
             target = layers_dir / name
             try:
                 shutil.copytree(source / name, target, symlinks=True)
                 shutil.copyfile(source / f"{name}.toml", layers_dir / f"{name}.toml")
+                rewrite_env_files(target, translate)
             except OSError as exc:
                 log.warn(f"{buildpack.id}: cache layer {name!r} not restored: {exc}")
                 shutil.rmtree(target, ignore_errors=True)

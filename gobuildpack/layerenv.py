@@ -213,6 +213,25 @@ def apply_buildpack(
     return unknown
 
 
+def rewrite_env_files(layer_dir: Path, translate: Callable[[str], str]) -> None:
+    """Rewrite, in place, the contents of a layer directory's env files with ``translate``.
+
+    Used to store layers as they would be under ``/layers`` (in the image and in the cache)
+    and to map restored ones back to where this build keeps its layers.
+    """
+    for dirname in ENV_DIRS.values():
+        directory = layer_dir / dirname
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            new = translate(text)
+            if new != text:
+                path.write_text(new, encoding="utf-8", errors="surrogateescape")
+
+
 def path_translator(mapping: Iterable[tuple[Path, str]]) -> Callable[[str], str]:
     """A function that rewrites host paths to image paths, longest host path first."""
     pairs = sorted(((os.fspath(h), i) for h, i in mapping), key=lambda p: -len(p[0]))

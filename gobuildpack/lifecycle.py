@@ -34,7 +34,13 @@ from gobuildpack.errors import (
     UsageError,
 )
 from gobuildpack.layercache import LayerCache
-from gobuildpack.layerenv import EnvSource, Scope, apply_buildpack, path_translator
+from gobuildpack.layerenv import (
+    EnvSource,
+    Scope,
+    apply_buildpack,
+    path_translator,
+    rewrite_env_files,
+)
 from gobuildpack.model import (
     DEFAULT_PATH,
     LAYERS_ROOT,
@@ -174,7 +180,7 @@ def _resolve_plan(
         resolution = resolve(candidates)
     except Unresolvable as exc:
         alternatives = (
-            f" (nor does any of the {exc.trials - 1} combinations of [[or]] alternatives)"
+            f" (none of the {exc.trials} combinations of [[or]] alternatives resolves either)"
             if exc.trials > 1
             else ""
         )
@@ -257,6 +263,10 @@ def build(
             outcome.labels.update(result.labels)
             outcome.launch_env.update(result.launch_env)
     to_image = outcome.image_paths()
+    for layer in outcome.layers:
+        # Env files go into the image and the cache as they would be under /layers: with the
+        # image's paths, not this build's scratch directory (which would also spoil the digest).
+        rewrite_env_files(layer.path, to_image)
     for process in outcome.processes:
         process.command = [to_image(c) for c in process.command]
         process.args = [to_image(a) for a in process.args]

@@ -90,7 +90,7 @@ def run(
     args[0] = which(args[0], path=search_path)
     _trace(args, cwd)
     if stream:
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             args,
             cwd=cwd,
             env=dict(env) if env is not None else None,
@@ -99,29 +99,29 @@ def run(
             stderr=subprocess.STDOUT if combine else subprocess.PIPE,
             text=True,
             errors="replace" if combine else None,
-        )
-        if input is not None and proc.stdin is not None:
-            proc.stdin.write(input)
-            proc.stdin.close()
-        assert proc.stdout is not None
-        out_chunks: list[str] = []
-        child_stdout: IO[str] | None = proc.stdout
-        if combine:
-            child_stderr, child_stdout = proc.stdout, None
-        else:
-            assert proc.stderr is not None
-            child_stderr = proc.stderr
-        reader = threading.Thread(
-            target=lambda: out_chunks.append(child_stdout.read() if child_stdout else "")
-        )
-        reader.start()
-        err_lines: list[str] = []
-        for line in child_stderr:
-            err_lines.append(line)
-            sys.stderr.write("    " + line)
-            sys.stderr.flush()
-        reader.join()
-        returncode = proc.wait()
+        ) as proc:
+            if input is not None and proc.stdin is not None:
+                proc.stdin.write(input)
+                proc.stdin.close()
+            assert proc.stdout is not None
+            out_chunks: list[str] = []
+            child_stdout: IO[str] | None = proc.stdout
+            if combine:
+                child_stderr, child_stdout = proc.stdout, None
+            else:
+                assert proc.stderr is not None
+                child_stderr = proc.stderr
+            reader = threading.Thread(
+                target=lambda: out_chunks.append(child_stdout.read() if child_stdout else "")
+            )
+            reader.start()
+            err_lines: list[str] = []
+            for line in child_stderr:
+                err_lines.append(line)
+                sys.stderr.write("    " + line)
+                sys.stderr.flush()
+            reader.join()
+            returncode = proc.wait()
         result = Result(args, returncode, "".join(out_chunks), "".join(err_lines))
     else:
         completed = subprocess.run(
