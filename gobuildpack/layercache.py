@@ -47,7 +47,7 @@ class LayerCache:
 
     @classmethod
     def for_app(cls, app: App) -> LayerCache:
-        return cls(app.cache.root / "layers", app.dir)
+        return cls(app.cache.layers, app.dir)
 
     def cached_layers(self) -> dict[str, list[str]]:
         """Every kept layer's name, by buildpack directory name (``<id, '/' as '_'>``)."""

@@ -64,7 +64,7 @@ def app(tmp_path) -> Path:
 @pytest.fixture
 def layer_cache(app):
     """The layer cache entry of ``app``, removed after the test."""
-    cache = LayerCache(CacheDirs.from_env().root / "layers", app)
+    cache = LayerCache(CacheDirs.from_env().layers, app)
     yield cache
     shutil.rmtree(cache.dir, ignore_errors=True)
 
@@ -650,7 +650,7 @@ def test_with_assets_sample(cli, tmp_path):
     from helpers import http_get, podman_run, running_container
 
     app = _with_assets(tmp_path)
-    cache = LayerCache(CacheDirs.from_env().root / "layers", app)
+    cache = LayerCache(CacheDirs.from_env().layers, app)
     layout = tmp_path / "layout"
     try:
         first = cli("build", app, "--output", f"oci:{layout}:latest")
