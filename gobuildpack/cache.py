@@ -1,4 +1,4 @@
-"""Where gobuildpack keeps what outlives one build: Go's module and build caches, and scratch space.
+"""Where gobuildpack keeps what outlives one build: Go's caches, cache layers, and scratch space.
 
 The root is ``$GOBUILDPACK_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/gobuildpack``, else
 ``~/.cache/gobuildpack`` (the XDG base directory default).
@@ -39,6 +39,11 @@ class CacheDirs:
     def go_build(self) -> Path:
         """GOCACHE: compiled packages."""
         return self.root / "go-build"
+
+    @property
+    def layers(self) -> Path:
+        """Cache layers of buildpacks, one entry per app (see :mod:`gobuildpack.layercache`)."""
+        return self.root / "layers"
 
     @property
     def work(self) -> Path:

@@ -29,6 +29,7 @@ from gobuildpack.log import Log
 from gobuildpack.model import App, BuildPlan, Platform
 from gobuildpack.oci.output import Output, parse_output
 from gobuildpack.plugins import Plugins, load_plugins
+from gobuildpack.project import Project, read_project
 
 _MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -64,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
             default=[],
             type=Path,
             metavar="PATH",
-            help="load a Python plugin from a file or directory (after the built-ins)",
+            help="load a plugin (after the built-ins and project.toml's buildpacks): a CNB "
+            "buildpack directory (buildpack.toml, bin/detect, bin/build) or a Python plugin "
+            "file or directory",
         )
         p.add_argument(
             "--platform",
@@ -101,7 +104,15 @@ def _parser() -> argparse.ArgumentParser:
     common(det)
 
     plugins = sub.add_parser("plugins", help="list the loaded plugins and their hooks")
-    plugins.add_argument("--buildpack", "-b", action="append", default=[], type=Path)
+    plugins.add_argument(
+        "--buildpack",
+        "-b",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="also load this plugin or CNB buildpack directory",
+    )
     plugins.add_argument("--json", action="store_true")
     return parser
 
@@ -133,23 +144,29 @@ def _default_output(app_dir: Path) -> Output:
     return parse_output(f"containers-storage:localhost/{name}:latest")
 
 
-def _make_app(args: argparse.Namespace, log: Log) -> App:
+def _make_app(args: argparse.Namespace, log: Log) -> tuple[App, Project]:
+    """The app and its project.toml; build variables: environment < project.toml < --env."""
     app_dir = Path(args.path)
     if not app_dir.is_dir():
         raise UsageError(
             f"{app_dir} is not a directory",
             hint="give the directory that holds your go.mod, e.g. `gobuildpack build ./myapp`",
         )
+    project = read_project(app_dir.resolve())
+    user_env = dict(project.build_env)
+    user_env.update(_parse_env(args.env))
     env = dict(os.environ)
-    env.update(_parse_env(args.env))
+    env.update(user_env)
     platform = Platform.parse(args.platform) if args.platform else _default_platform()
-    return App(
+    app = App(
         dir=app_dir.resolve(),
         env=env,
         cache=CacheDirs.from_env(env),
         log=log,
         platform=platform,
+        user_env=user_env,
     )
+    return app, project
 
 
 def _print_plan(plan: BuildPlan, out: TextIO) -> None:
@@ -178,9 +195,9 @@ def _print_plan(plan: BuildPlan, out: TextIO) -> None:
 
 
 def _cmd_build(args: argparse.Namespace, log: Log) -> int:
-    app = _make_app(args, log)
+    app, project = _make_app(args, log)
     output = parse_output(args.output) if args.output else _default_output(app.dir)
-    plugins = load_plugins(app.env, paths=args.buildpack)
+    plugins = load_plugins(app.env, paths=args.buildpack, project=project)
     report = run_build(
         plugins,
         app,
@@ -196,8 +213,8 @@ def _cmd_build(args: argparse.Namespace, log: Log) -> int:
 
 
 def _cmd_detect(args: argparse.Namespace, log: Log) -> int:
-    app = _make_app(args, log)
-    plugins = load_plugins(app.env, paths=args.buildpack)
+    app, project = _make_app(args, log)
+    plugins = load_plugins(app.env, paths=args.buildpack, project=project)
     detection = detect(plugins, app)
     if args.json:
         print(json.dumps(detection.plan.to_json(), indent=2))
@@ -212,7 +229,12 @@ def _cmd_plugins(args: argparse.Namespace, log: Log) -> int:
         print(json.dumps([info.to_json() for info in plugins.infos], indent=2))
         return 0
     for info in plugins.infos:
-        kind = f"buildpack {info.buildpack.id}" if info.buildpack else "plugin"
+        if info.buildpack is None:
+            kind = "plugin"
+        elif info.kind == "exec":
+            kind = f"CNB exec buildpack {info.buildpack.id}"
+        else:
+            kind = f"buildpack {info.buildpack.id}"
         print(f"{info.name} {info.version} ({info.source}, {kind})")
         print(f"    from  {info.location}")
         print(f"    hooks {', '.join(info.hooks)}")

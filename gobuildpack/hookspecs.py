@@ -71,10 +71,16 @@ def gobuildpack_detect(context: DetectContext) -> DetectResult | None:
     the build with that reason, an optional one is left out of the build. Raise a
     :class:`~gobuildpack.errors.GobuildpackError` subclass for a definite user error.
 
+    What the passing buildpacks provide and require is then resolved as the CNB spec says
+    (:mod:`gobuildpack.resolve`): a requirement must be provided by the same or an earlier
+    buildpack, a provision required by the same or a later one; ``alternatives`` (CNB ``[[or]]``)
+    are tried in order, and an optional buildpack that does not fit is left out.
+
     :param context: the app, the plan so far, this buildpack's identity, and ``context.go()`` to
         get the Go toolchain.
-    :return: pass/fail plus what the buildpack provides and requires; None counts as a pass
-        with nothing provided or required.
+    :return: pass/fail plus what the buildpack provides and requires (names, or
+        :class:`~gobuildpack.model.Require` with metadata); None counts as a pass with nothing
+        provided or required.
 
     .. versionadded:: 0.1
     """
@@ -98,11 +104,15 @@ def gobuildpack_build(context: BuildContext) -> BuildResult | None:
     Called once per buildpack that passed detection, in group order. Create layers with
     ``context.layer(name, launch=True)`` and fill their directories; ``launch`` layers go into the
     image at ``/layers/<buildpack id>/<name>`` (or ``image_path``), ``cache`` layers outlive the
-    build, ``build`` layers are seen by later buildpacks only.
+    build (restored into ``context.layers_dir`` before the next build of the app), ``build``
+    layers are seen by later buildpacks only: their ``bin/`` on ``PATH`` and their
+    ``layer.env`` files (CNB ``env/``, ``env.build/``) in the ``context.env`` of every later
+    buildpack; ``layer.env`` launch files set the image's environment.
 
     :param context: the app, the plan, this buildpack's identity and layers directory, the
-        build environment, and a log for progress.
-    :return: processes, labels and launch environment to add to the image, or None.
+        build environment, its Buildpack Plan (``context.entries``), and a log for progress.
+    :return: processes, labels and launch environment to add to the image, and the plan entries
+        left ``unmet`` for the next provider; or None.
 
     .. versionadded:: 0.1
     """

@@ -6,6 +6,13 @@ Each phase takes its collaborators as arguments and returns a value the next one
     build(plugins, app, detection, layers_dir) -> BuildOutcome (layers, processes, labels, env)
     assemble(plugins, app, plan, outcome)      -> ImageSpec
     export(plugins, app, image, output, name)  -> ExportResult
+
+Detection runs every buildpack's detect hook in group order, then resolves the CNB build plan
+(:mod:`gobuildpack.resolve`): the group is the buildpacks that passed and whose requires and
+provides line up. Build gives each buildpack the environment of the platform plus what earlier
+buildpacks' ``build`` layers contributed (their ``bin/``... directories and env files, see
+:mod:`gobuildpack.layerenv`), its Buildpack Plan, and its cache layers from the previous build
+of the app (:mod:`gobuildpack.layercache`), which are saved again once the image is written.
 """
 
 from __future__ import annotations
@@ -14,14 +21,30 @@ import json
 import resource
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from gobuildpack.errors import DetectFailed, OutputError, ToolchainError, UsageError
+from gobuildpack.errors import (
+    BuildFailed,
+    DetectFailed,
+    OutputError,
+    ToolchainError,
+    UsageError,
+)
+from gobuildpack.layercache import LayerCache
+from gobuildpack.layerenv import (
+    EnvSource,
+    Scope,
+    apply_buildpack,
+    path_translator,
+    rewrite_env_files,
+)
 from gobuildpack.model import (
     DEFAULT_PATH,
+    LAYERS_ROOT,
     App,
     BuildContext,
     BuildPlan,
@@ -32,11 +55,14 @@ from gobuildpack.model import (
     ImageConfig,
     ImageSpec,
     Layer,
+    PlanEntry,
     Process,
+    Require,
 )
 from gobuildpack.oci.layer import FIXED_MTIME
 from gobuildpack.oci.output import Output
 from gobuildpack.plugins import PluginInfo, Plugins
+from gobuildpack.resolve import Candidate, Unresolvable, resolve
 from gobuildpack.toolchain import GoToolchain
 
 BUILD_METADATA_LABEL = "io.buildpacks.build.metadata"
@@ -55,6 +81,14 @@ class BuildOutcome:
     processes: list[Process] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     launch_env: dict[str, str] = field(default_factory=dict)
+    layers_dir: Path | None = None  # where the layers were built, to map paths into the image
+
+    def image_paths(self) -> Callable[[str], str]:
+        """Rewrite paths of this build's layers on this machine to their paths in the image."""
+        mapping: list[tuple[Path, str]] = [(layer.path, layer.image_path) for layer in self.layers]
+        if self.layers_dir is not None:
+            mapping.append((self.layers_dir, LAYERS_ROOT))
+        return path_translator(mapping)
 
     @property
     def default_process(self) -> Process | None:
@@ -109,11 +143,17 @@ def detect(plugins: Plugins, app: App) -> Detection:
             toolchain.append(found)
         return toolchain[0]
 
-    group: list[PluginInfo] = []
+    passed: list[tuple[PluginInfo, DetectResult]] = []
     for info in plugins.buildpacks():
         assert info.buildpack is not None
         context = DetectContext(app=app, plan=plan, buildpack=info.buildpack, go=go)
-        result = plugins.call_one(info, "gobuildpack_detect", "detect", context=context)
+        try:
+            result = plugins.call_one(info, "gobuildpack_detect", "detect", context=context)
+        except DetectFailed as exc:
+            if not info.optional:
+                raise
+            app.log.warn(f"{info.buildpack.id} (optional) left out: {exc.render()}")
+            continue
         if result is None:
             result = DetectResult()
         if not result.passed:
@@ -124,60 +164,148 @@ def detect(plugins: Plugins, app: App) -> Detection:
                 f"buildpack {info.buildpack.id} did not pass detection: "
                 f"{result.reason or 'no reason given'}",
                 hint=result.hint or "check the app against what the buildpack expects",
+                details=result.details or None,
             )
-        plan.provides[info.buildpack.id] = list(result.provides)
-        plan.requires[info.buildpack.id] = list(result.requires)
-        group.append(info)
-        plan.buildpacks.append(info.buildpack)
-    _check_requires(plan)
+        passed.append((info, result))
+    group = _resolve_plan(app, plan, passed)
     return Detection(plan=plan, group=group)
 
 
-def _check_requires(plan: BuildPlan) -> None:
-    """Every requirement must be provided by a buildpack in the group (CNB plan resolution)."""
-    provided = {name for names in plan.provides.values() for name in names}
-    for buildpack_id, names in plan.requires.items():
-        missing = [n for n in names if n not in provided]
-        if missing:
-            raise DetectFailed(
-                f"buildpack {buildpack_id} requires {', '.join(missing)}, "
-                "which no buildpack in the group provides",
-                hint="add a buildpack that provides it, or remove the one that requires it",
-            )
+def _resolve_plan(
+    app: App, plan: BuildPlan, passed: list[tuple[PluginInfo, DetectResult]]
+) -> list[PluginInfo]:
+    """Resolve the build plan of the buildpacks that passed; fill in ``plan``; return the group."""
+    candidates = []
+    for info, result in passed:
+        assert info.buildpack is not None
+        candidates.append(Candidate(info.buildpack.id, info.optional, tuple(result.options())))
+    try:
+        resolution = resolve(candidates)
+    except Unresolvable as exc:
+        alternatives = (
+            f" (none of the {exc.trials} combinations of [[or]] alternatives resolves either)"
+            if exc.trials > 1
+            else ""
+        )
+        raise DetectFailed(exc.problem.message() + alternatives, hint=exc.problem.hint()) from exc
+    for index, why in resolution.dropped:
+        app.log.info(f"{candidates[index].id}: skipped ({why})")
+    group: list[PluginInfo] = []
+    for index, option in resolution.chosen:
+        info = passed[index][0]
+        assert info.buildpack is not None
+        plan.provides[info.buildpack.id] = list(option.provides)
+        plan.requires[info.buildpack.id] = [r.name for r in option.requires]
+        plan.buildpacks.append(info.buildpack)
+        group.append(info)
+    plan.entries = resolution.entries
+    return group
 
 
 # -- build -----------------------------------------------------------------------------------
 
 
-def build(plugins: Plugins, app: App, detection: Detection, layers_dir: Path) -> BuildOutcome:
-    """Run every passing buildpack's build hook in group order; gather layers and processes."""
+def build(
+    plugins: Plugins,
+    app: App,
+    detection: Detection,
+    layers_dir: Path,
+    *,
+    cache: LayerCache | None = None,
+) -> BuildOutcome:
+    """Run every passing buildpack's build hook in group order; gather layers and processes.
+
+    Each buildpack sees the build environment as the buildpacks before it left it, its Buildpack
+    Plan (``context.entries``) and, with ``cache``, its cache layers from the previous build.
+    """
     plan = detection.plan
-    outcome = BuildOutcome()
+    outcome = BuildOutcome(layers_dir=layers_dir)
+    env = dict(app.env)
+    remaining = [PlanEntry(e.name, list(e.providers), list(e.requires)) for e in plan.entries]
     plugins.call_all("gobuildpack_before_build", "build", app=app, plan=plan)
     for info in detection.group:
-        assert info.buildpack is not None
+        bp = info.buildpack
+        assert bp is not None
+        bp_layers = layers_dir / bp.layers_dirname
+        bp_layers.mkdir(parents=True, exist_ok=True)
+        if cache is not None:
+            restored = cache.restore(bp, bp_layers, app.log)
+            if restored:
+                app.log.info(f"{bp.id}: restored cache layers {', '.join(restored)}")
+        entries: list[Require] = [
+            require for e in remaining if bp.id in e.providers for require in e.requires
+        ]
         context = BuildContext(
             app=app,
             plan=plan,
-            buildpack=info.buildpack,
-            layers_dir=layers_dir / info.buildpack.layers_dirname,
-            env=dict(app.env),
+            buildpack=bp,
+            layers_dir=bp_layers,
+            env=dict(env),
             log=app.log,
+            entries=entries,
         )
-        context.layers_dir.mkdir(parents=True, exist_ok=True)
         result: BuildResult | None = plugins.call_one(
             info, "gobuildpack_build", "build", context=context
         )
         outcome.layers.extend(context.layers)
+        unmet = set(result.unmet) if result is not None else set()
+        stray = unmet - {e.name for e in entries}
+        if stray:
+            raise BuildFailed(
+                f"buildpack {bp.id} reports {', '.join(sorted(stray))} unmet, which is not in "
+                "its Buildpack Plan",
+                hint="report as unmet only names from context.entries (build.toml [[unmet]])",
+            )
+        remaining = [e for e in remaining if bp.id not in e.providers or e.name in unmet]
+        _apply_layers(env, [layer for layer in context.layers if layer.build], "build", app)
         if result is not None:
             for process in result.processes:
-                process.buildpack_id = process.buildpack_id or info.buildpack.id
+                process.buildpack_id = process.buildpack_id or bp.id
                 outcome.processes = [p for p in outcome.processes if p.type != process.type]
                 outcome.processes.append(process)
             outcome.labels.update(result.labels)
             outcome.launch_env.update(result.launch_env)
+    to_image = outcome.image_paths()
+    for layer in outcome.layers:
+        # Env files go into the image and the cache as they would be under /layers: with the
+        # image's paths, not this build's scratch directory (which would also spoil the digest).
+        rewrite_env_files(layer.path, to_image)
+    for process in outcome.processes:
+        process.command = [to_image(c) for c in process.command]
+        process.args = [to_image(a) for a in process.args]
+        if process.working_dir:
+            process.working_dir = to_image(process.working_dir)
     plugins.call_all("gobuildpack_after_build", "build", app=app, plan=plan, layers=outcome.layers)
     return outcome
+
+
+def _apply_layers(
+    env: dict[str, str],
+    layers: list[Layer],
+    scope: Scope,
+    app: App,
+    translate: Callable[[str], str] | None = None,
+) -> None:
+    """Apply layers' root directories and env files to ``env``, one buildpack at a time."""
+    by_buildpack: dict[str, list[Layer]] = {}
+    for layer in layers:
+        by_buildpack.setdefault(layer.buildpack.id, []).append(layer)
+    for buildpack_id, group in by_buildpack.items():
+        sources = [
+            EnvSource(
+                name=layer.name,
+                host_dir=layer.path,
+                env_dir=str(layer.path) if scope == "build" else layer.image_path.rstrip("/"),
+                env=layer.env,
+            )
+            for layer in group
+        ]
+        unknown = apply_buildpack(env, sources, scope, translate=translate)
+        if unknown:
+            app.log.warn(
+                f"{buildpack_id}: env files with an unknown suffix are ignored: "
+                f"{', '.join(unknown)} (use .override, .default, .prepend, .append or .delim)"
+            )
 
 
 # -- export ----------------------------------------------------------------------------------
@@ -225,8 +353,9 @@ def assemble(
         config.cmd = list(default.args)
         if default.working_dir:
             config.working_dir = default.working_dir
-    bins = [f"{layer.image_path}/bin" for layer in launch if (layer.path / "bin").is_dir()]
-    config.env["PATH"] = ":".join([*bins, DEFAULT_PATH])
+    env = {"PATH": DEFAULT_PATH}
+    _apply_layers(env, launch, "launch", app, translate=outcome.image_paths())
+    config.env.update(env)
     config.env.update(outcome.launch_env)
     metadata = {
         "buildpacks": [
@@ -287,16 +416,21 @@ def run_build(
     for bp in detection.plan.buildpacks:
         app.log.info(f"{bp.id} {bp.version}")
     work = app.cache.new_work_dir("build-")
+    layer_cache = LayerCache.for_app(app)
     try:
         app.log.phase("building")
         mark = time.monotonic()
-        outcome = build(plugins, app, detection, work / "layers")
+        outcome = build(plugins, app, detection, work / "layers", cache=layer_cache)
         timings["build"] = time.monotonic() - mark
         app.log.phase("exporting")
         mark = time.monotonic()
         image = assemble(plugins, app, detection, outcome, created)
         result = export(plugins, app, image, output, exporter)
         timings["export"] = time.monotonic() - mark
+        kept = layer_cache.save(outcome.layers, app.log)
+        if kept:
+            names = ", ".join(f"{layer.buildpack.id}/{layer.name}" for layer in kept)
+            app.log.info(f"cached for the next build: {names}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     timings["total"] = time.monotonic() - start

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from gobuildpack._compat import tomllib
 from gobuildpack.cache import CacheDirs
 from gobuildpack.errors import UsageError
 from gobuildpack.gitinfo import GitInfo, git_info
@@ -26,6 +27,7 @@ from gobuildpack.gomod import (
     parse_gowork,
     parse_modules_txt,
 )
+from gobuildpack.layerenv import LayerEnv
 from gobuildpack.log import Log
 from gobuildpack.toolchain import GoToolchain
 
@@ -76,7 +78,9 @@ class App:
     """The application being built: its directory, the platform environment and caches.
 
     ``env`` is the environment buildpacks read their configuration from (``BP_GO_TARGETS`` and
-    friends): the process environment with ``--env`` values laid over it.
+    friends): the process environment, then project.toml's build env, then ``--env`` values.
+    ``user_env`` holds only what the user set for this build (project.toml and ``--env``); with
+    the ``BP_*`` variables of ``env`` it is the CNB platform environment (``<platform>/env/``).
     """
 
     dir: Path
@@ -84,6 +88,13 @@ class App:
     cache: CacheDirs
     log: Log = field(default_factory=Log)
     platform: Platform = field(default_factory=Platform)
+    user_env: dict[str, str] = field(default_factory=dict)
+
+    def platform_env(self) -> dict[str, str]:
+        """The user-provided build variables: every ``BP_*`` in ``env``, plus ``user_env``."""
+        out = {k: v for k, v in sorted(self.env.items()) if k.startswith("BP_")}
+        out.update(self.user_env)
+        return out
 
     @cached_property
     def gomod(self) -> GoMod | None:
@@ -175,9 +186,11 @@ class BuildPlan:
     ldflags: str = ""
     processes: list[Process] = field(default_factory=list)
     buildpacks: list[BuildpackInfo] = field(default_factory=list)
-    # CNB build plan entries, by buildpack id: what each provides and requires.
+    # CNB build plan, by buildpack id: the names each provides and requires (the chosen option).
     provides: dict[str, list[str]] = field(default_factory=dict)
     requires: dict[str, list[str]] = field(default_factory=dict)
+    # The resolved CNB build plan: each dependency with its providers and requirements.
+    entries: list[PlanEntry] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -200,14 +213,59 @@ class BuildPlan:
 
 
 @dataclass
+class Require:
+    """One CNB build plan requirement: a dependency's name and what the requirer wants of it."""
+
+    name: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_toml(self) -> dict[str, Any]:
+        if not self.metadata:
+            return {"name": self.name}
+        return {"name": self.name, "metadata": self.metadata}
+
+
+@dataclass
+class PlanOption:
+    """One pairing of provides and requires: a buildpack's own, or one of its ``[[or]]``."""
+
+    provides: list[str] = field(default_factory=list)
+    requires: list[Require] = field(default_factory=list)
+
+
+@dataclass
+class PlanEntry:
+    """A resolved dependency: the buildpacks that provide it and every requirement on it."""
+
+    name: str
+    providers: list[str] = field(default_factory=list)  # buildpack ids, in group order
+    requires: list[Require] = field(default_factory=list)
+
+
+@dataclass
 class DetectResult:
-    """A buildpack's answer to detect: pass or fail, and what it provides and requires."""
+    """A buildpack's answer to detect: pass or fail, and what it provides and requires.
+
+    ``provides``/``requires`` are the buildpack's plan; ``alternatives`` are further pairings
+    (CNB ``[[or]]``), tried in order when the first cannot be resolved with the rest of the group.
+    A requirement is a name, or a :class:`Require` carrying metadata for its provider.
+    """
 
     passed: bool = True
     reason: str = ""  # why it failed, shown to the user when a required buildpack fails
     hint: str = ""  # what the user can do about it
     provides: list[str] = field(default_factory=list)
-    requires: list[str] = field(default_factory=list)
+    requires: list[str | Require] = field(default_factory=list)
+    alternatives: list[PlanOption] = field(default_factory=list)
+    details: str = ""  # output to show with the reason (e.g. what bin/detect printed)
+
+    def options(self) -> list[PlanOption]:
+        """Every pairing of provides and requires, the buildpack's own first."""
+        own = PlanOption(
+            list(self.provides),
+            [r if isinstance(r, Require) else Require(r) for r in self.requires],
+        )
+        return [own, *self.alternatives]
 
 
 @dataclass
@@ -218,6 +276,16 @@ class DetectContext:
     plan: BuildPlan
     buildpack: BuildpackInfo
     go: Callable[[], GoToolchain]  # locate Go (once per build) when a buildpack needs it
+
+
+def read_layer_metadata(path: Path) -> dict[str, Any]:
+    """The ``[metadata]`` table of a CNB ``<layer>.toml``; empty when unreadable."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    metadata = data.get("metadata", {})
+    return dict(metadata) if isinstance(metadata, dict) else {}
 
 
 _LAYER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -233,6 +301,9 @@ class Layer:
     ``owners`` maps paths relative to the layer to ``(uid, gid)``; everything else is root's.
     ``modes`` maps paths relative to the layer to permission bits; everything else gets 0755
     (directories and executables) or 0644, whatever the builder's umask.
+    ``env`` holds the layer's environment files (CNB ``env/``, ``env.build/``, ``env.launch/``):
+    those of a ``build`` layer change the environment of later buildpacks, those of a ``launch``
+    layer the image's.
     """
 
     buildpack: BuildpackInfo
@@ -245,6 +316,7 @@ class Layer:
     owners: dict[str, tuple[int, int]] = field(default_factory=dict)
     modes: dict[str, int] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    env: LayerEnv = field(default_factory=LayerEnv)
 
     def __post_init__(self) -> None:
         if not _LAYER_NAME.match(self.name):
@@ -257,7 +329,13 @@ class Layer:
 
 @dataclass
 class BuildContext:
-    """What a buildpack's build hook sees, and how it contributes layers."""
+    """What a buildpack's build hook sees, and how it contributes layers.
+
+    ``entries`` is the buildpack's CNB Buildpack Plan: the requirements of the group on what this
+    buildpack provides and no earlier buildpack met. A cache layer kept from the previous build
+    of this app is restored into ``layers_dir`` before the hook runs; ``layer(name, cache=True)``
+    returns it with its contents and metadata.
+    """
 
     app: App
     plan: BuildPlan
@@ -266,6 +344,7 @@ class BuildContext:
     env: dict[str, str]  # the build environment (platform env plus earlier build layers' env)
     log: Log
     layers: list[Layer] = field(default_factory=list)
+    entries: list[Require] = field(default_factory=list)
 
     def layer(
         self,
@@ -276,7 +355,11 @@ class BuildContext:
         cache: bool = False,
         image_path: str = "",
     ) -> Layer:
-        """Create (or return) this buildpack's layer ``name``: an empty directory to fill."""
+        """Create (or return) this buildpack's layer ``name``: a directory to fill.
+
+        The directory is empty unless a cache layer of that name was restored from the previous
+        build, in which case it holds that layer's files and ``metadata`` holds its metadata.
+        """
         for existing in self.layers:
             if existing.name == name:
                 return existing
@@ -289,6 +372,9 @@ class BuildContext:
             cache=cache,
             image_path=image_path,
         )
+        restored = self.layers_dir / f"{name}.toml"
+        if restored.is_file():
+            layer.metadata = read_layer_metadata(restored)
         layer.path.mkdir(parents=True, exist_ok=True)
         self.layers.append(layer)
         return layer
@@ -296,11 +382,16 @@ class BuildContext:
 
 @dataclass
 class BuildResult:
-    """What a buildpack's build hook returns beyond its layers."""
+    """What a buildpack's build hook returns beyond its layers.
+
+    ``unmet`` names entries of ``context.entries`` this buildpack did not satisfy; they are handed
+    to the next buildpack that provides them (CNB ``build.toml`` ``[[unmet]]``).
+    """
 
     processes: list[Process] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
     launch_env: dict[str, str] = field(default_factory=dict)
+    unmet: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -1,12 +1,25 @@
 """The plugin manager: loads plugins in a fixed order and calls their hooks, naming the guilty.
 
-Load order (also the order phase hooks run in):
+Load order (the order gathering hooks run in):
 
 1. the built-in buildpacks and exporters, listed in :data:`BUILTIN_PLUGINS`;
 2. installed packages that declare an entry point in the ``gobuildpack`` group
    (skipped when ``GOBUILDPACK_DISABLE_PLUGIN_AUTOLOAD`` is set);
-3. plugins named on the command line with ``--buildpack PATH`` (a Python file, or a directory
-   holding ``__init__.py`` or ``plugin.py``).
+3. the buildpacks project.toml's ``[[io.buildpacks.group]]`` gives by ``uri``, in file order;
+4. plugins named on the command line with ``--buildpack PATH``.
+
+A path (``--buildpack`` or a group ``uri``) is a Python plugin (a file, or a directory holding
+``__init__.py`` or ``plugin.py``) or a CNB exec buildpack (a directory holding ``buildpack.toml``
+and ``bin/detect``, ``bin/build``; see :mod:`gobuildpack.cnb`).
+
+**Group order** (the order phase hooks run in) is the load order of the buildpacks, except that
+the buildpacks project.toml's group names, by ``uri`` or by ``id`` alone, run in the group's
+order, in the places those buildpacks take in the load order; every other buildpack keeps its
+place. So a group of only ``uri`` entries runs after the built-ins; a group such as
+``[my/codegen (uri), gobuildpack/go-build]`` runs ``my/codegen`` just before go-build, after
+run-base, go-dist and go-mod; and a group that names every built-in orders them all. A buildpack
+the group does not name still runs (block one with ``GOBUILDPACK_BLOCK_PLUGINS``); ``optional =
+true`` on an entry lets that buildpack drop out when it does not pass detection.
 
 ``GOBUILDPACK_BLOCK_PLUGINS`` (comma-separated names) blocks plugins by name; ``GOBUILDPACK_DEBUG``
 traces every hook call on stderr.
@@ -29,8 +42,10 @@ import pluggy
 
 from gobuildpack import __version__, hookspecs
 from gobuildpack._compat import tomllib
-from gobuildpack.errors import GobuildpackError, PluginError, PluginLoadError
+from gobuildpack.cnb import ExecBuildpack, check_api, is_exec_buildpack
+from gobuildpack.errors import GobuildpackError, PluginError, PluginLoadError, ProjectFileError
 from gobuildpack.model import BuildpackInfo
+from gobuildpack.project import GroupEntry, Project
 
 ENTRY_POINT_GROUP = "gobuildpack"
 ENV_DISABLE_AUTOLOAD = "GOBUILDPACK_DISABLE_PLUGIN_AUTOLOAD"
@@ -56,7 +71,7 @@ class PluginInfo:
     """One loaded plugin: its name, where it came from, and (for buildpacks) its identity."""
 
     name: str
-    source: str  # "builtin" | "entrypoint" | "cli"
+    source: str  # "builtin" | "entrypoint" | "project" | "cli"
     version: str
     location: str
     plugin: object
@@ -64,12 +79,18 @@ class PluginInfo:
     optional: bool = False
     hooks: list[str] = field(default_factory=list)
 
+    @property
+    def kind(self) -> str:
+        """``exec`` for a CNB exec buildpack, ``python`` for everything else."""
+        return "exec" if isinstance(self.plugin, ExecBuildpack) else "python"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "source": self.source,
             "version": self.version,
             "location": self.location,
+            "kind": self.kind,
             "buildpack": self.buildpack.id if self.buildpack else None,
             "optional": self.optional,
             "hooks": self.hooks,
@@ -87,7 +108,7 @@ def _read_buildpack_toml(module: ModuleType) -> BuildpackInfo | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         table = data["buildpack"]
-        return BuildpackInfo(
+        info = BuildpackInfo(
             id=str(table["id"]),
             version=str(table.get("version", "0.0.0")),
             name=str(table.get("name", "")),
@@ -99,6 +120,9 @@ def _read_buildpack_toml(module: ModuleType) -> BuildpackInfo | None:
             file=path,
             hint="buildpack.toml needs a [buildpack] table with at least `id` and `version`",
         ) from exc
+    if "api" in data:
+        check_api(data["api"], buildpack=info.id, file=path)
+    return info
 
 
 class Plugins:
@@ -108,6 +132,8 @@ class Plugins:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.infos: list[PluginInfo] = []
+        # The buildpacks project.toml's group names, in its order (see the module docstring).
+        self.named: list[PluginInfo] = []
         if os.environ.get(ENV_DEBUG):
             self.pm.trace.root.setwriter(lambda text: sys.stderr.write(text))
             self.pm.enable_tracing()
@@ -121,32 +147,40 @@ class Plugins:
 
     def register(
         self,
-        module: ModuleType,
+        plugin: object,
         *,
         source: str,
         name: str | None = None,
         version: str | None = None,
         optional: bool = False,
+        buildpack: BuildpackInfo | None = None,
+        location: str | None = None,
     ) -> PluginInfo | None:
-        """Register one plugin module; returns None when it is blocked."""
-        buildpack = _read_buildpack_toml(module)
-        plugin_name = name or (buildpack.id if buildpack else module.__name__)
+        """Register one plugin (a module, or an object such as an ExecBuildpack).
+
+        A module's buildpack identity comes from the ``buildpack.toml`` beside it unless
+        ``buildpack`` is given. Returns None when the plugin is blocked.
+        """
+        if buildpack is None and isinstance(plugin, ModuleType):
+            buildpack = _read_buildpack_toml(plugin)
+        default_name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        plugin_name = name or (buildpack.id if buildpack else default_name)
         if self.pm.is_blocked(plugin_name):
             return None
-        if self.pm.has_plugin(plugin_name) or self.pm.is_registered(module):
+        if self.pm.has_plugin(plugin_name) or self.pm.is_registered(plugin):
             raise PluginLoadError(
                 f"two plugins are both called {plugin_name!r} ({source} and an earlier one)",
                 hint="uninstall or rename one of them",
             )
         try:
-            self.pm.register(module, name=plugin_name)
+            self.pm.register(plugin, name=plugin_name)
         except pluggy.PluginValidationError as exc:
             raise PluginLoadError(
                 f"plugin {plugin_name!r} does not fit the hook API: {exc}",
                 hint="compare the hook's arguments with gobuildpack/hookspecs.py (docs/plugins.md)",
             ) from exc
         hooks = sorted(
-            caller.name for caller in self.pm.get_hookcallers(module) or [] if caller.name
+            caller.name for caller in self.pm.get_hookcallers(plugin) or [] if caller.name
         )
         is_buildpack = any(h in PHASE_HOOKS for h in hooks)
         if is_buildpack and buildpack is None:
@@ -155,8 +189,8 @@ class Plugins:
             name=plugin_name,
             source=source,
             version=(buildpack.version if buildpack else None) or version or "0.0.0",
-            location=getattr(module, "__file__", None) or module.__name__,
-            plugin=module,
+            location=location or getattr(plugin, "__file__", None) or default_name,
+            plugin=plugin,
             buildpack=buildpack if is_buildpack else None,
             optional=optional,
             hooks=hooks,
@@ -190,16 +224,29 @@ class Plugins:
                 )
             self.register(module, source="entrypoint", name=ep.name, version=version)
 
-    def load_path(self, path: Path, *, source: str = "cli") -> PluginInfo | None:
-        """Load a Python plugin from a file or a directory (``__init__.py`` or ``plugin.py``)."""
+    def load_path(
+        self, path: Path, *, source: str = "cli", optional: bool = False
+    ) -> PluginInfo | None:
+        """Load a plugin from a path: a CNB exec buildpack directory (``buildpack.toml`` and
+        ``bin/``), or a Python plugin file or directory (``__init__.py`` or ``plugin.py``)."""
         path = path.resolve()
+        if path.is_dir() and is_exec_buildpack(path):
+            exec_bp = ExecBuildpack.load(path)
+            return self.register(
+                exec_bp,
+                source=source,
+                buildpack=exec_bp.info,
+                location=str(path),
+                optional=optional,
+            )
         if path.is_dir():
             candidates = [path / "__init__.py", path / "plugin.py"]
             file = next((c for c in candidates if c.is_file()), None)
             if file is None:
                 raise PluginLoadError(
-                    f"{path} holds no plugin: expected __init__.py or plugin.py in it",
-                    hint="point --buildpack at a Python plugin file or its directory",
+                    f"{path} holds no plugin: expected __init__.py or plugin.py (a Python "
+                    "plugin), or buildpack.toml with bin/detect and bin/build (a CNB buildpack)",
+                    hint="point --buildpack at a plugin file or directory",
                 )
         elif path.is_file():
             file = path
@@ -223,7 +270,80 @@ class Plugins:
             ) from exc
         sys.modules[module_name] = module
         name = None if _read_buildpack_toml(module) else file.parent.name
-        return self.register(module, source=source, name=name)
+        return self.register(module, source=source, name=name, optional=optional)
+
+    def load_project(self, project: Project) -> dict[int, PluginInfo]:
+        """Load the buildpacks project.toml's group gives by ``uri``; return them by position."""
+        loaded: dict[int, PluginInfo] = {}
+        for entry in project.group:
+            if not entry.uri:
+                continue
+            directory = project.buildpack_dir(entry)
+            if not directory.is_dir():
+                raise ProjectFileError(
+                    f"[[io.buildpacks.group]] entry {entry.position}: uri {entry.uri!r} is not a "
+                    f"directory ({directory})",
+                    file=project.path,
+                    hint="give the buildpack's directory, relative to project.toml",
+                )
+            info = self.load_path(directory, source="project", optional=entry.optional)
+            if info is not None:
+                loaded[entry.position] = info
+        return loaded
+
+    def set_group(self, project: Project, loaded: Mapping[int, PluginInfo]) -> None:
+        """Record the buildpacks the project's group names, in its order (after all loading)."""
+        by_id = {info.buildpack.id: info for info in self.infos if info.buildpack is not None}
+        for entry in project.group:
+            info = loaded.get(entry.position)
+            if entry.uri and info is None:
+                continue  # blocked
+            if info is None:
+                assert entry.id is not None
+                info = by_id.get(entry.id)
+                if info is None:
+                    if self.pm.is_blocked(entry.id):
+                        continue
+                    raise ProjectFileError(
+                        f"[[io.buildpacks.group]] entry {entry.position} names buildpack "
+                        f"{entry.id}, which is not loaded (loaded: {', '.join(sorted(by_id))})",
+                        file=project.path,
+                        hint="give its `uri` (the buildpack's directory, relative to "
+                        "project.toml), or install the plugin that provides it",
+                    )
+                info.optional = info.optional or entry.optional
+            if info.buildpack is None:
+                raise ProjectFileError(
+                    f"[[io.buildpacks.group]] entry {entry.position}: {entry.uri} is a plugin "
+                    "without detect or build hooks, not a buildpack",
+                    file=project.path,
+                    hint="load plugins that are not buildpacks with --buildpack",
+                )
+            self._check_entry(project, entry, info)
+            self.named.append(info)
+
+    def _check_entry(self, project: Project, entry: GroupEntry, info: PluginInfo) -> None:
+        assert info.buildpack is not None
+        where = f"[[io.buildpacks.group]] entry {entry.position}"
+        if entry.id and entry.id != info.buildpack.id:
+            raise ProjectFileError(
+                f"{where} says id {entry.id!r}, but {entry.uri} is buildpack {info.buildpack.id}",
+                file=project.path,
+                hint="fix the id, or drop it (the uri is enough)",
+            )
+        if entry.version and entry.version != info.buildpack.version:
+            raise ProjectFileError(
+                f"{where} asks for {info.buildpack.id} {entry.version}, but {info.version} is "
+                "loaded",
+                file=project.path,
+                hint="change the version in project.toml, or drop it",
+            )
+        if info in self.named:
+            raise ProjectFileError(
+                f"{where} names {info.buildpack.id} a second time",
+                file=project.path,
+                hint="list each buildpack once",
+            )
 
     def finish(self) -> None:
         """Check that every hook implemented matches a declared hook (catches typos)."""
@@ -238,7 +358,14 @@ class Plugins:
     # -- calling -------------------------------------------------------------------------------
 
     def buildpacks(self) -> list[PluginInfo]:
-        return [info for info in self.infos if info.buildpack is not None]
+        """The buildpacks in group order (see the module docstring)."""
+        default = [info for info in self.infos if info.buildpack is not None]
+        named = {id(info) for info in self.named}
+        slots = [n for n, info in enumerate(default) if id(info) in named]
+        order = list(default)
+        for slot, info in zip(slots, self.named, strict=True):
+            order[slot] = info
+        return order
 
     def _call(self, info: PluginInfo, hook_name: str, phase: str, kwargs: Mapping[str, Any]) -> Any:
         others = [i.plugin for i in self.infos if i is not info]
@@ -282,6 +409,7 @@ def load_plugins(
     env: Mapping[str, str],
     *,
     paths: Iterable[Path] = (),
+    project: Project | None = None,
 ) -> Plugins:
     """Load every plugin in the documented order and check the hooks they implement."""
     plugins = Plugins()
@@ -289,7 +417,10 @@ def load_plugins(
     plugins.load_builtins()
     if not env.get(ENV_DISABLE_AUTOLOAD):
         plugins.load_entrypoints()
+    loaded = plugins.load_project(project) if project is not None else {}
     for path in paths:
         plugins.load_path(path)
+    if project is not None:
+        plugins.set_group(project, loaded)
     plugins.finish()
     return plugins

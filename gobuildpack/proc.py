@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from gobuildpack.errors import CommandFailed, MissingProgram
 
@@ -70,6 +71,7 @@ def run(
     check: bool = True,
     stream: bool = False,
     input: str | None = None,
+    combine: bool = False,
 ) -> Result:
     """Run a program to completion.
 
@@ -80,36 +82,46 @@ def run(
     :param stream: copy the child's stderr to ours as it arrives (progress of long commands);
         it is still kept for the error message.
     :param input: text fed to the child's stdin.
+    :param combine: send the child's stdout down the same pipe as its stderr, so both are kept
+        (and, with ``stream``, shown) in the order written; ``Result.stdout`` is then empty.
     """
     args = [os.fspath(a) for a in argv]
     search_path = env.get("PATH") if env is not None else None
     args[0] = which(args[0], path=search_path)
     _trace(args, cwd)
     if stream:
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             args,
             cwd=cwd,
             env=dict(env) if env is not None else None,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if combine else subprocess.PIPE,
             text=True,
-        )
-        if input is not None and proc.stdin is not None:
-            proc.stdin.write(input)
-            proc.stdin.close()
-        assert proc.stderr is not None and proc.stdout is not None
-        out_chunks: list[str] = []
-        child_stdout = proc.stdout
-        reader = threading.Thread(target=lambda: out_chunks.append(child_stdout.read()))
-        reader.start()
-        err_lines: list[str] = []
-        for line in proc.stderr:
-            err_lines.append(line)
-            sys.stderr.write("    " + line)
-            sys.stderr.flush()
-        reader.join()
-        returncode = proc.wait()
+            errors="replace" if combine else None,
+        ) as proc:
+            if input is not None and proc.stdin is not None:
+                proc.stdin.write(input)
+                proc.stdin.close()
+            assert proc.stdout is not None
+            out_chunks: list[str] = []
+            child_stdout: IO[str] | None = proc.stdout
+            if combine:
+                child_stderr, child_stdout = proc.stdout, None
+            else:
+                assert proc.stderr is not None
+                child_stderr = proc.stderr
+            reader = threading.Thread(
+                target=lambda: out_chunks.append(child_stdout.read() if child_stdout else "")
+            )
+            reader.start()
+            err_lines: list[str] = []
+            for line in child_stderr:
+                err_lines.append(line)
+                sys.stderr.write("    " + line)
+                sys.stderr.flush()
+            reader.join()
+            returncode = proc.wait()
         result = Result(args, returncode, "".join(out_chunks), "".join(err_lines))
     else:
         completed = subprocess.run(
@@ -118,11 +130,16 @@ def run(
             env=dict(env) if env is not None else None,
             input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if combine else subprocess.PIPE,
             text=True,
+            errors="replace" if combine else None,
             check=False,
         )
-        result = Result(args, completed.returncode, completed.stdout, completed.stderr)
+        if combine:
+            result = Result(args, completed.returncode, "", completed.stdout)
+        else:
+            result = Result(args, completed.returncode, completed.stdout, completed.stderr)
     if check and result.returncode != 0:
         output = (result.stderr + result.stdout).strip()
         raise CommandFailed(args, result.returncode, output)

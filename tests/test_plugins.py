@@ -21,7 +21,8 @@ from gobuildpack.model import BuildResult, DetectResult
 
 @hookimpl
 def gobuildpack_detect(context):
-    return DetectResult(provides=["motd"])
+    # CNB plan rule: what a buildpack provides must be required by it or a later buildpack.
+    return DetectResult(provides=["motd"], requires=["motd"])
 
 
 @hookimpl

@@ -5,6 +5,10 @@ another). It must satisfy the ``go`` line of go.work (in workspace mode) or go.m
 ``BP_GO_VERSION`` when set (``1.22``, ``1.22.*`` or ``1.22.3``). A newer ``toolchain`` line only
 warns: it is Go's own preference, not a requirement, and we never switch toolchains behind the
 user's back (builds run with ``GOTOOLCHAIN=local``).
+
+Build: a ``build`` layer ``go`` whose env puts that toolchain's directory first on ``PATH`` and
+sets ``GOTOOLCHAIN=local`` for every later buildpack, so an exec buildpack that runs ``go``
+gets the same Go the built-ins use.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from gobuildpack import hookimpl
 from gobuildpack.errors import NotAGoProject, ProjectFileError, ToolchainError
 from gobuildpack.gomod import GoVersion, declared_go_version, toolchain_version
-from gobuildpack.model import App, DetectContext, DetectResult
+from gobuildpack.model import App, BuildContext, DetectContext, DetectResult
 from gobuildpack.toolchain import GO_INSTALL_HINT, GoToolchain, find_toolchain
 
 
@@ -119,3 +123,14 @@ def gobuildpack_detect(context: DetectContext) -> DetectResult:
                 "or change BP_GO_VERSION",
             )
     return DetectResult(provides=["go"])
+
+
+@hookimpl
+def gobuildpack_build(context: BuildContext) -> None:
+    go = context.plan.go
+    if go is None:
+        return
+    layer = context.layer("go", build=True)
+    layer.env.prepend("PATH", str(go.go.parent), where="build")
+    layer.env.override("GOTOOLCHAIN", "local", where="build")
+    layer.metadata["version"] = str(go.version)

@@ -1,0 +1,3 @@
+module example.com/static-assets/tool
+
+go 1.22

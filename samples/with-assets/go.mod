@@ -1,0 +1,3 @@
+module example.com/with-assets
+
+go 1.22
