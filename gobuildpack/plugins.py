@@ -13,11 +13,11 @@ A path (``--buildpack`` or a group ``uri``) is a Python plugin (a file, or a dir
 and ``bin/detect``, ``bin/build``; see :mod:`gobuildpack.cnb`).
 
 **Group order** (the order phase hooks run in) is the load order of the buildpacks, except that
-the buildpacks project.toml's group names, by ``uri`` or by ``id`` alone, run in the group's
-order, in the places those buildpacks take in the load order; every other buildpack keeps its
-place. So a group of only ``uri`` entries runs after the built-ins; a group such as
-``[my/codegen (uri), gobuildpack/go-build]`` runs ``my/codegen`` just before go-build, after
-run-base, go-dist and go-mod; and a group that names every built-in orders them all. A buildpack
+the buildpacks project.toml's group names, by ``uri`` or by ``id`` alone, run together, in the
+group's order, at the place the first of them takes in the load order; every other buildpack
+keeps its place. So a group of only ``uri`` entries runs after the built-ins; a group such as
+``[my/codegen (uri), gobuildpack/go-build]`` runs ``my/codegen`` then go-build, after run-base,
+go-dist and go-mod and before app-files; and a group that names every built-in orders them all. A buildpack
 the group does not name still runs (block one with ``GOBUILDPACK_BLOCK_PLUGINS``); ``optional =
 true`` on an entry lets that buildpack drop out when it does not pass detection.
 
@@ -361,10 +361,12 @@ class Plugins:
         """The buildpacks in group order (see the module docstring)."""
         default = [info for info in self.infos if info.buildpack is not None]
         named = {id(info) for info in self.named}
-        slots = [n for n, info in enumerate(default) if id(info) in named]
-        order = list(default)
-        for slot, info in zip(slots, self.named, strict=True):
-            order[slot] = info
+        order: list[PluginInfo] = []
+        for info in default:
+            if id(info) not in named:
+                order.append(info)
+            elif not any(id(o) in named for o in order):
+                order.extend(self.named)  # the whole group, where its first member would run
         return order
 
     def _call(self, info: PluginInfo, hook_name: str, phase: str, kwargs: Mapping[str, Any]) -> Any:

@@ -23,6 +23,7 @@ BUILTIN_GROUP = [
     "gobuildpack/go-dist",
     "gobuildpack/go-mod",
     "gobuildpack/go-build",
+    "gobuildpack/app-files",
 ]
 
 
@@ -319,6 +320,7 @@ def test_group_order_rule(app):
         "gobuildpack/go-mod",
         "t/a",
         "gobuildpack/go-build",
+        "gobuildpack/app-files",
         "t/cli",
     ]
 
@@ -340,6 +342,7 @@ def test_group_order_rule(app):
         "gobuildpack/go-mod",
         "t/a",
         "gobuildpack/go-build",
+        "gobuildpack/app-files",
     ]
 
 
