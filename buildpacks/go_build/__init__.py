@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobuildpack import hookimpl
+from gobuildpack import fingerprint, hookimpl
 from gobuildpack.errors import BuildFailed, CommandFailed, DetectFailed, NoMainPackage
 from gobuildpack.model import (
     LAYERS_ROOT,
@@ -247,30 +247,73 @@ def gobuildpack_detect(context: DetectContext) -> DetectResult:
     return DetectResult(requires=["go", "go-modules"])
 
 
+def local_module_dirs(app: App) -> list[Path]:
+    """Directories of local modules the build reads besides the app: go.mod ``replace`` targets
+    and go.work ``use`` entries that lie outside the app directory."""
+    found: set[Path] = set()
+    if app.gomod is not None:
+        for replace in app.gomod.replaces:
+            if replace.is_local:
+                found.add((app.dir / replace.new_path).resolve())
+    if app.gowork is not None:
+        for use in app.gowork.uses:
+            found.add((app.gowork.file.parent / use.path).resolve())
+    root = app.dir.resolve()
+    return sorted(p for p in found if p != root and root not in p.parents)
+
+
+def build_inputs(app: App, plan: BuildPlan, args: list[str], env: Mapping[str, str]) -> str:
+    """A fingerprint of everything ``go build`` reads: sources, local modules, git state (go stamps
+    it into the binary), the go environment, flags, targets and the toolchain itself."""
+    assert plan.go is not None
+    return fingerprint.digest(
+        {
+            "tree": fingerprint.tree(app.dir),
+            "local": {str(p): fingerprint.tree(p) for p in local_module_dirs(app)},
+            "git": fingerprint.git_state(app.dir, env),
+            "env": fingerprint.environment(env),
+            "args": args,
+            "go": [str(plan.go.version), fingerprint.files([plan.go.go])],
+        }
+    )
+
+
 @hookimpl
 def gobuildpack_build(context: BuildContext) -> BuildResult:
     app, plan = context.app, context.plan
     assert plan.go is not None
-    layer = context.layer(LAYER, launch=True)
+    # A cache layer too: kept for the next build, so go can tell the binaries are current
+    # (and we can skip go altogether when nothing it reads has changed).
+    layer = context.layer(LAYER, launch=True, cache=True)
     bin_dir = layer.path / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {t.name for t in plan.targets}
+    for stale in bin_dir.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
     args = ["build", "-o", f"{bin_dir}/", *plan.build_flags, f"-ldflags={plan.ldflags}"]
     args += [t.path for t in plan.targets]
     env = go_environ(app, plan, context.env)
     names = ", ".join(t.name for t in plan.targets)
-    with context.log.step(f"go build ({names})"):
-        try:
-            plan.go.run(args, cwd=app.dir, env=env)
-        except CommandFailed as exc:
-            raise BuildFailed(
-                f"go build failed for {', '.join(t.path for t in plan.targets)}",
-                hint="fix the errors go reports below, then build again",
-                details=exc.output,
-            ) from exc
+    inputs = build_inputs(app, plan, args[3:], env)  # not the -o path: it changes every build
+    current = all((bin_dir / name).is_file() for name in wanted)
+    if current and layer.metadata.get("inputs") == inputs:
+        context.log.info(f"go build ({names}): up to date, nothing go reads has changed")
+    else:
+        with context.log.step(f"go build ({names})"):
+            try:
+                plan.go.run(args, cwd=app.dir, env=env)
+            except CommandFailed as exc:
+                raise BuildFailed(
+                    f"go build failed for {', '.join(t.path for t in plan.targets)}",
+                    hint="fix the errors go reports below, then build again",
+                    details=exc.output,
+                ) from exc
     for target in plan.targets:
         if not (bin_dir / target.name).is_file():
             raise BuildFailed(
                 f"go build reported success but wrote no binary {target.name} for {target.path}"
             )
+    layer.metadata["inputs"] = inputs
     layer.metadata["targets"] = [t.to_json() for t in plan.targets]
     return BuildResult(processes=[Process(**vars(p)) for p in plan.processes])

@@ -1,0 +1,102 @@
+"""Cheap fingerprints of a build's inputs, to prove that something is already up to date.
+
+A fingerprint is a sha256 over a canonical description of the inputs. It is *conservative*: any
+change it sees (a file's size, mtime, mode or inode; an environment variable; the git state)
+gives a new fingerprint, so a stale result is never reused, at worst a current one is rebuilt.
+Everything here is standard library only and costs milliseconds, so it can run before the
+expensive work it may let us skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+# Directories that never hold build inputs and can be large.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
+
+# Environment variables a built-in buildpack or a go command may read.
+ENV_PREFIXES = ("BP_", "GO", "CGO_", "CNB_", "GOBUILDPACK_", "SSL_CERT_", "CONTAINERS_", "XDG_")
+ENV_NAMES = frozenset({"PATH", "HOME", "SOURCE_DATE_EPOCH", "TMPDIR", "REGISTRY_AUTH_FILE"})
+
+
+def digest(value: Any) -> str:
+    """sha256 of a JSON-serialisable value, canonically encoded."""
+    data = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def tree(root: Path, *, skip: frozenset[str] = SKIP_DIRS) -> list[list[Any]]:
+    """Every entry under ``root``: relative path, mode, size, mtime (ns), inode. Sorted."""
+    rows: list[list[Any]] = []
+    if not root.exists():
+        return [["<missing>", str(root)]]
+    stack = [(root, "")]
+    while stack:
+        directory, rel = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError as exc:
+            rows.append([rel, "<unreadable>", str(exc)])
+            continue
+        for entry in entries:
+            if entry.name in skip and entry.is_dir(follow_symlinks=False):
+                continue
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            st = entry.stat(follow_symlinks=False)
+            rows.append([child, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino])
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), child))
+    rows.sort(key=lambda r: str(r[0]))
+    return rows
+
+
+def files(paths: Iterable[Path]) -> list[list[Any]]:
+    """Size, mtime and inode of each file (or a marker when it does not exist)."""
+    rows: list[list[Any]] = []
+    for path in paths:
+        try:
+            st = path.stat()
+            rows.append([str(path), st.st_size, st.st_mtime_ns, st.st_ino])
+        except OSError:
+            rows.append([str(path), None])
+    return rows
+
+
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The part of an environment that can change what a build produces."""
+    return {k: v for k, v in env.items() if k.startswith(ENV_PREFIXES) or k in ENV_NAMES}
+
+
+def git_state(directory: Path, env: Mapping[str, str]) -> list[str] | None:
+    """HEAD, branch and every modified or untracked path of the repository, as git reports them.
+
+    Go stamps the revision and a "modified" flag into binaries built in a work tree, so a change
+    anywhere in the repository can change a binary. None outside a work tree or without git.
+    """
+    git = shutil.which("git", path=env.get("PATH"))
+    if git is None:
+        return None
+    result = subprocess.run(
+        [git, "-C", str(directory), "status", "--porcelain=v2", "--branch", "-z"],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return None
+    toplevel = subprocess.run(
+        [git, "-C", str(directory), "rev-parse", "--git-dir"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    git_dir = (directory / toplevel.stdout.strip()) if toplevel.returncode == 0 else None
+    extra = files([git_dir / "config"]) if git_dir else []
+    return [result.stdout.decode(errors="replace"), json.dumps(extra)]
