@@ -13,10 +13,11 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from gobuildpack import proc
 
 # Directories that never hold build inputs and can be large.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"})
@@ -81,22 +82,15 @@ def git_state(directory: Path, env: Mapping[str, str]) -> list[str] | None:
     Go stamps the revision and a "modified" flag into binaries built in a work tree, so a change
     anywhere in the repository can change a binary. None outside a work tree or without git.
     """
-    git = shutil.which("git", path=env.get("PATH"))
-    if git is None:
+    if shutil.which("git", path=env.get("PATH")) is None:
         return None
-    result = subprocess.run(
-        [git, "-C", str(directory), "status", "--porcelain=v2", "--branch", "-z"],
-        capture_output=True,
+    status = proc.run(
+        ["git", "-C", str(directory), "status", "--porcelain=v2", "--branch"],
+        env=env,
         check=False,
     )
-    if result.returncode != 0:
+    if status.returncode != 0:
         return None
-    toplevel = subprocess.run(
-        [git, "-C", str(directory), "rev-parse", "--git-dir"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    git_dir = (directory / toplevel.stdout.strip()) if toplevel.returncode == 0 else None
-    extra = files([git_dir / "config"]) if git_dir else []
-    return [result.stdout.decode(errors="replace"), json.dumps(extra)]
+    git_dir = proc.run(["git", "-C", str(directory), "rev-parse", "--git-dir"], env=env)
+    config = files([directory / git_dir.stdout.strip() / "config"])
+    return [status.stdout, json.dumps(config)]

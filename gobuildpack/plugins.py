@@ -17,9 +17,9 @@ the buildpacks project.toml's group names, by ``uri`` or by ``id`` alone, run to
 group's order, at the place the first of them takes in the load order; every other buildpack
 keeps its place. So a group of only ``uri`` entries runs after the built-ins; a group such as
 ``[my/codegen (uri), gobuildpack/go-build]`` runs ``my/codegen`` then go-build, after run-base,
-go-dist and go-mod and before app-files; and a group that names every built-in orders them all. A buildpack
-the group does not name still runs (block one with ``GOBUILDPACK_BLOCK_PLUGINS``); ``optional =
-true`` on an entry lets that buildpack drop out when it does not pass detection.
+go-dist and go-mod and before app-files; and a group that names every built-in orders them all.
+A buildpack the group does not name still runs (block one with ``GOBUILDPACK_BLOCK_PLUGINS``);
+``optional = true`` on an entry lets that buildpack drop out when it does not pass detection.
 
 ``GOBUILDPACK_BLOCK_PLUGINS`` (comma-separated names) blocks plugins by name; ``GOBUILDPACK_DEBUG``
 traces every hook call on stderr.

@@ -64,7 +64,18 @@ def container_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         subprocess.run(
             ["podman", "system", "reset", "-f"], env=full, capture_output=True, check=False
         )
+    _unmount_below(root)
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _unmount_below(root: Path) -> None:
+    """Unmount what the store left mounted below ``root`` (overlay keeps a private bind mount
+    of its own directory), deepest first, so the directory can be removed."""
+    prefix = str(root.resolve()) + "/"
+    with open("/proc/self/mounts") as fh:
+        points = [line.split()[1] for line in fh if line.split()[1].startswith(prefix)]
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
 
 
 @pytest.fixture(autouse=True)
