@@ -47,12 +47,13 @@ def go_caches() -> Path:
 def container_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One private store shared by buildah and podman for the whole session."""
     root = tmp_path_factory.mktemp("containers")
+    # The runroot holds conmon's sockets, whose paths are limited to 108 bytes: under a long
+    # path (pytest-xdist's basetemp/popen-gwN/...) every attached `podman run` waits out a
+    # 20-second timeout for the container's exit. A short directory of its own avoids that.
+    runroot = Path(tempfile.mkdtemp(prefix="gbp-run-"))
     conf = root / "storage.conf"
     conf.write_text(
-        "[storage]\n"
-        'driver = "overlay"\n'
-        f'graphroot = "{root / "graph"}"\n'
-        f'runroot = "{root / "run"}"\n'
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{root / "graph"}"\nrunroot = "{runroot}"\n'
     )
     env = {"CONTAINERS_STORAGE_CONF": str(conf), "CONTAINERS_CONF": str(CONTAINERS_CONF)}
     yield env
@@ -65,6 +66,7 @@ def container_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
             ["podman", "system", "reset", "-f"], env=full, capture_output=True, check=False
         )
     shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(runroot, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
