@@ -58,12 +58,12 @@ CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 
 # One fixed level, so the same tar always compresses to the same bytes (given the same zlib).
-# Measured with bench/gzip_levels.py on a 41 MB unstripped Go binary (gopls) on a 2-core machine:
-#   level 1: 21.8 MB in 1.1 s    level 4: 20.9 MB in 1.4 s    level 6: 20.5 MB in 2.6 s
-#   level 9: 20.4 MB in 7.1 s
-# Level 6 (zlib's default) saves 6% of the bytes for 2.3 times the time; level 9 saves 0.3% more
-# for another 2.8 times. A rebuild is paid on every edit while those few percent save little on a
-# push or a pull, so the fastest level wins (as it does in go-containerregistry and so in ko).
+# Measured with bench/gzip_levels.py (best of 3) on a 41 MB unstripped Go binary (gopls), 2 cores:
+#   level 1: 21.7 MB in 1.1 s    level 4: 20.8 MB in 1.4 s    level 6: 20.5 MB in 2.5 s
+#   level 9: 20.4 MB in 6.6 s
+# Level 6 (zlib's default) saves 6% of the bytes for 2.2 times the time, level 9 0.4% more for
+# another 2.7 times. The time is paid on every rebuild, on the developer's clock; the few percent
+# saved on a push or a pull are worth less, so the fastest level wins.
 GZIP_LEVEL = 1
 # How much of the tar stream is handed to zlib at a time: large enough to keep the per-call
 # overhead low, small enough that memory stays flat whatever the layer's size.
