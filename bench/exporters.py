@@ -26,6 +26,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = ("hello", "multi-cmd")
@@ -33,6 +34,7 @@ SAMPLES = ("hello", "multi-cmd")
 SQUASHED_PLUGIN = """
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from gobuildpack import hookimpl, proc
 
@@ -51,13 +53,15 @@ def gobuildpack_exporter(name, app):
 """
 
 
-def _build(sample: str, exporter: str, out: Path, env: dict[str, str], extra: list[str]) -> dict:
+def _build(
+    sample: str, exporter: str, out: Path, env: dict[str, str], extra: list[str]
+) -> dict[str, Any]:
     argv = [sys.executable, "-m", "gobuildpack", "build", str(REPO / "samples" / sample)]
     argv += ["--exporter", exporter, "--output", f"oci:{out}:latest", "--json", "--quiet", *extra]
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed:\n{result.stderr}")
-    report: dict = json.loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
     return report
 
 
