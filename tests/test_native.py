@@ -23,6 +23,7 @@ from gobuildpack.exporters.native import (
     LAYER_MEDIA_TYPE,
     NativeExporter,
     write_image,
+    write_layer_blob,
 )
 from gobuildpack.log import Log
 from gobuildpack.model import BuildpackInfo, ImageConfig, ImageSpec, Layer, Platform
@@ -177,8 +178,6 @@ def test_same_inputs_give_byte_identical_blobs(tmp_path):
 
 def test_a_different_compression_level_would_change_the_digest(tmp_path):
     """The level is part of what makes the bytes: pinning it is what keeps digests stable."""
-    from gobuildpack.exporters.native import write_layer_blob
-
     spec = _spec(tmp_path / "src")
     blobs = {}
     for level in (GZIP_LEVEL, 9):

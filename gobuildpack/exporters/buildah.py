@@ -109,8 +109,8 @@ class BuildahExporter:
         ]
 
     def _base_annotation_args(self, container: str) -> list[str]:
-        """``buildah config`` arguments that set the base-image annotations of this container's
-        base (the real base, or none for scratch) on whatever container the image ends up in."""
+        """``buildah config`` arguments that give an image the base annotations ``container``
+        has now: those of the real base, or none for scratch, whatever intermediates follow."""
         found = json.loads(self._run("inspect", "--type", "container", container))
         annotations = found.get("ImageAnnotations") or {}
         args: list[str] = []

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import tempfile
 import time
 import zlib
@@ -88,7 +87,6 @@ class WrittenImage:
 
     descriptor: dict[str, Any]
     config_digest: str
-    layers: tuple[Blob, ...]
 
 
 class _GzipSink(io.RawIOBase):
@@ -158,17 +156,13 @@ def write_layer_blob(layer: Layer, blobs: Path, *, level: int = GZIP_LEVEL) -> B
 
 
 def write_json_blob(data: Mapping[str, Any], blobs: Path) -> Blob:
-    """Write a JSON document (config, manifest) as a blob; the bytes are canonical for the data."""
-    raw = _canonical_json(data)
+    """Write a JSON document (config, manifest) as a blob: compact, keys in the order given."""
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     blob = Blob(f"sha256:{hashlib.sha256(raw).hexdigest()}", len(raw))
     with new_file(blobs, ".json-") as new:
         new.fh.write(raw)
         new.dest = _digest_path(blobs, blob.digest)
     return blob
-
-
-def _canonical_json(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -258,7 +252,7 @@ def write_image(image: ImageSpec, layout: Path, tag: str, log: Log | None = None
     index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": [descriptor]}
     write_atomic(layout / "oci-layout", json.dumps(LAYOUT_FILE).encode())
     write_atomic(layout / "index.json", json.dumps(index, indent=2).encode() + b"\n")
-    return WrittenImage(descriptor, config.digest, tuple(layers))
+    return WrittenImage(descriptor, config.digest)
 
 
 class NativeExporter:
@@ -268,7 +262,7 @@ class NativeExporter:
 
     def __init__(self, env: Mapping[str, str], scratch: Path | None = None) -> None:
         self.env = dict(env)
-        self.scratch = scratch
+        self.scratch = scratch if scratch is not None else Path(tempfile.gettempdir())
 
     def export(self, image: ImageSpec, output: Output, log: Log) -> ExportResult:
         if output.transport == "containers-storage":
@@ -294,10 +288,7 @@ class NativeExporter:
 
     def _export_to_storage(self, image: ImageSpec, output: Output, log: Log) -> ExportResult:
         skopeo = self._skopeo()  # before any work: a missing program is known at once
-        if self.scratch is not None:
-            self.scratch.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="native-export-", dir=self.scratch))
-        try:
+        with staging_layout(self.scratch / "containers-storage") as staging:
             written = write_image(image, staging, output.tag, log)
             digest_file = staging / "pushed-digest"
             argv = [
@@ -321,6 +312,4 @@ class NativeExporter:
                     details=exc.output,
                 ) from exc
             digest = digest_file.read_text(encoding="utf-8").strip()
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         return ExportResult(str(output), digest, written.config_digest, self.name)
