@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--exporter",
         default="auto",
-        help="exporter backend: auto (default) or buildah",
+        help="exporter backend: buildah (Buildah, via subprocess), native (pure Python, no "
+        "external tool; containers-storage: output goes through skopeo), or auto (default: "
+        "buildah when it is installed, else native)",
     )
     build.add_argument(
         "--creation-time",

@@ -3,17 +3,22 @@ store for buildah and podman, and helpers that inspect, verify and run real imag
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import secrets
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import REPO
 
+from gobuildpack._compat import tomllib
 from gobuildpack.cli import main
 
 CONTAINERS_CONF = REPO / ".ci" / "containers.conf"
@@ -43,18 +48,78 @@ def go_caches() -> Path:
     return path
 
 
+def _toml(tables: dict[str, dict[str, Any]]) -> str:
+    """TOML for tables of strings and lists of strings (JSON spells both the same way)."""
+    lines = []
+    for name, table in tables.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    return "\n".join(lines) + "\n"
+
+
 @pytest.fixture(scope="session")
 def container_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One private store shared by buildah and podman for the whole session."""
+    """One private store shared by buildah and podman for the whole session, isolated from
+    every other store on the machine (other sessions, other xdist workers, the user's own).
+
+    * The runroot holds conmon's sockets, whose paths are limited to 108 bytes: under a long
+      path (pytest-xdist's basetemp/popen-gwN/...) every attached `podman run` waits out a
+      20-second timeout for the container's exit. It gets a short directory of its own.
+    * Podman's tmp_dir (default /run/libpod, shared by all stores) goes there too: another
+      store's `podman system reset` empties it, and podman then takes the machine for freshly
+      booted and "refreshes" this store's running containers, losing track of them.
+    * Networking: a store that holds images before podman first runs picks the CNI backend,
+      whose bridge takes the same 10.88.0.0/16 as netavark's and black-holes the other's
+      published ports. The store is pinned to netavark, with a network of its own (its own
+      bridge and a /24 of its own) in a network config directory of its own.
+    """
     root = tmp_path_factory.mktemp("containers")
+    short = Path(tempfile.mkdtemp(prefix="gbp-run-"))
     conf = root / "storage.conf"
     conf.write_text(
-        "[storage]\n"
-        'driver = "overlay"\n'
-        f'graphroot = "{root / "graph"}"\n'
-        f'runroot = "{root / "run"}"\n'
+        _toml(
+            {
+                "storage": {
+                    "driver": "overlay",
+                    "graphroot": str(root / "graph"),
+                    "runroot": str(short / "run"),
+                }
+            }
+        )
     )
-    env = {"CONTAINERS_STORAGE_CONF": str(conf), "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+    network = "gobuildpack-test"
+    settings = tomllib.loads(CONTAINERS_CONF.read_text())
+    settings.setdefault("engine", {})["tmp_dir"] = str(short / "libpod")
+    settings.setdefault("network", {}).update(
+        network_backend="netavark",
+        network_config_dir=str(short / "networks"),
+        default_network=network,
+    )
+    containers_conf = root / "containers.conf"
+    containers_conf.write_text(_toml(settings))
+    # The network, as `podman network create` would write it, with a bridge name of its own
+    # (that command always picks podmanN, which other sessions' networks use too).
+    third, fourth = random.randint(90, 250), random.randint(0, 255)
+    (short / "networks").mkdir()
+    (short / "networks" / f"{network}.json").write_text(
+        json.dumps(
+            {
+                "name": network,
+                "id": secrets.token_hex(32),
+                "driver": "bridge",
+                "network_interface": f"gbp{secrets.token_hex(4)}",
+                "created": "2024-01-01T00:00:00Z",
+                "subnets": [
+                    {"subnet": f"10.{third}.{fourth}.0/24", "gateway": f"10.{third}.{fourth}.1"}
+                ],
+                "ipv6_enabled": False,
+                "internal": False,
+                "dns_enabled": False,
+                "ipam_options": {"driver": "host-local"},
+            }
+        )
+    )
+    env = {"CONTAINERS_STORAGE_CONF": str(conf), "CONTAINERS_CONF": str(containers_conf)}
     yield env
     if shutil.which("podman"):
         full = {**os.environ, **env}
@@ -66,6 +131,7 @@ def container_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         )
     _unmount_below(root)
     shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(short, ignore_errors=True)
 
 
 def _unmount_below(root: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import shutil
 import socket
 import subprocess
+import tarfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -109,3 +110,49 @@ def index_digest(layout: Path, tag: str) -> str | None:
         if desc.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
             return str(desc["digest"])
     return None
+
+
+def read_manifest(layout: Path, tag: str) -> dict[str, Any]:
+    """The manifest tagged ``tag`` in an OCI layout."""
+    digest = index_digest(layout, tag)
+    assert digest is not None, f"{layout} has no image tagged {tag}"
+    data: dict[str, Any] = json.loads(blob_path(layout, digest).read_bytes())
+    return data
+
+
+def blob_path(layout: Path, digest: str) -> Path:
+    algorithm, _, hexdigest = digest.partition(":")
+    return layout / "blobs" / algorithm / hexdigest
+
+
+def layer_entries(layout: Path, tag: str) -> list[set[str]]:
+    """The entry names of each layer of an image, in manifest order (gzipped or plain tars)."""
+    layers = []
+    for desc in read_manifest(layout, tag)["layers"]:
+        with tarfile.open(blob_path(layout, desc["digest"]), mode="r:*") as tar:
+            layers.append({name.removeprefix("./").rstrip("/") for name in tar.getnames()})
+    return layers
+
+
+NONROOT = "65532:65532"
+
+
+def assert_runtime_config(config: dict[str, Any], entrypoint_name: str) -> None:
+    """The config every image of a sample gets: user, entrypoint, working dir, build labels."""
+    cfg = config["config"]
+    assert cfg["User"] == NONROOT
+    assert cfg["Entrypoint"] == [f"/layers/gobuildpack_go-build/targets/bin/{entrypoint_name}"]
+    assert cfg["WorkingDir"] == "/workspace"
+    labels = cfg["Labels"]
+    metadata = json.loads(labels["io.buildpacks.build.metadata"])
+    assert metadata["processes"][0]["type"] == entrypoint_name
+    assert metadata["processes"][0]["default"] is True
+    assert {bp["id"] for bp in metadata["buildpacks"]} >= {
+        "gobuildpack/go-dist",
+        "gobuildpack/go-mod",
+        "gobuildpack/go-build",
+        "gobuildpack/run-base",
+    }
+    assert "org.opencontainers.image.created" in labels
+    assert "org.opencontainers.image.source" in labels
+    assert config["os"] == "linux"

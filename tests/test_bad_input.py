@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -132,10 +133,30 @@ def _path_without(program: str, tmp_path: Path) -> str:
 def test_missing_buildah_names_the_package(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", _path_without("buildah", tmp_path))
     out = tmp_path / "out"
-    result = cli("build", SAMPLES / "hello", "--output", f"oci:{out}")
+    result = cli("build", SAMPLES / "hello", "--output", f"oci:{out}", "--exporter", "buildah")
     assert result.code == errors.MissingProgram.exit_code == 69
     assert "buildah" in result.err and "apt-get install buildah" in result.err
+    assert "--exporter native" in result.err
     assert not out.exists()
+
+
+@pytest.mark.e2e
+def test_auto_exporter_without_buildah_writes_natively(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", _path_without("buildah", tmp_path))
+    out = tmp_path / "out"
+    result = cli("build", SAMPLES / "hello", "--output", f"oci:{out}", "--json")
+    assert result.code == 0, result.err
+    image = json.loads(result.out)["image"]
+    assert image["exporter"] == "native"
+    assert image["digest"] == index_digest(out, "latest")
+
+
+def test_unknown_exporter(cli, project, tmp_path):
+    app = project({"go.mod": gomod(), "main.go": HELLO_MAIN})
+    result = cli("build", app, "--output", f"oci:{tmp_path / 'out'}", "--exporter", "kaniko")
+    assert result.code == errors.UsageError.exit_code
+    assert "unknown exporter 'kaniko'" in result.err
+    assert "auto, buildah, native" in result.err
 
 
 def test_unknown_output_transport(cli, project):

@@ -1,8 +1,10 @@
 """Exporter backends: turn an :class:`~gobuildpack.model.ImageSpec` into an image at an output.
 
 This module is itself a plugin (loaded last among the built-ins): it answers
-``gobuildpack_exporter`` for the names ``buildah`` and ``auto``. A third-party plugin can provide
-another backend under a new name, or replace one of these by answering first.
+``gobuildpack_exporter`` for the names ``buildah`` (:mod:`gobuildpack.exporters.buildah`),
+``native`` (:mod:`gobuildpack.exporters.native`, pure Python) and ``auto``: Buildah when the
+``buildah`` program is on PATH, else native. A third-party plugin can provide another backend
+under a new name, or replace one of these by answering first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from gobuildpack.model import App, ExportResult, ImageSpec
     from gobuildpack.oci.output import Output
 
-EXPORTER_NAMES = ("auto", "buildah")
+EXPORTER_NAMES = ("auto", "buildah", "native")
 
 
 class Exporter(Protocol):
@@ -33,16 +35,23 @@ class Exporter(Protocol):
 @hookimpl(trylast=True)
 def gobuildpack_exporter(name: str, app: App) -> Exporter | None:
     from gobuildpack.exporters.buildah import BuildahExporter
+    from gobuildpack.exporters.native import NativeExporter
 
+    if name == "native":
+        return NativeExporter(app.env, scratch=app.cache.work)
     if name in ("buildah", "auto"):
         try:
-            return BuildahExporter(proc.which("buildah", path=app.env.get("PATH")), app.env)
+            buildah = proc.which("buildah", path=app.env.get("PATH"))
         except MissingProgram as exc:
+            if name == "auto":
+                return NativeExporter(app.env, scratch=app.cache.work)
             raise MissingProgram(
                 "the Buildah exporter needs the program `buildah`, which is not installed",
                 hint="install it (Debian/Ubuntu: `apt-get install buildah`), "
-                "or run `.ci/setup` from the gobuildpack checkout",
+                "or run `.ci/setup` from the gobuildpack checkout, "
+                "or use the pure-Python exporter with --exporter native",
             ) from exc
+        return BuildahExporter(buildah, app.env)
     raise UsageError(
         f"unknown exporter {name!r}",
         hint=f"choose one of: {', '.join(EXPORTER_NAMES)}",

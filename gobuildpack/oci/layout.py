@@ -18,8 +18,9 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from gobuildpack.errors import ExportFailed
 
@@ -89,19 +90,44 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+@dataclass
+class NewFile:
+    """A file being written: fill ``fh``, then set ``dest`` to the name it must end up with."""
+
+    fh: BinaryIO
+    dest: Path | None = None
+
+
+@contextlib.contextmanager
+def new_file(directory: Path, prefix: str) -> Iterator[NewFile]:
+    """Write a file atomically: a temporary file in ``directory``, renamed to ``dest`` at the end.
+
+    The name may be decided while writing (a blob is named by its digest): set ``dest`` before
+    the block ends. On success the file is flushed to disk, made world-readable (0644) and
+    renamed; on any failure it is removed and ``dest`` is untouched.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            new = NewFile(fh)
+            yield new
             fh.flush()
             os.fsync(fh.fileno())
+        if new.dest is None:
+            raise ValueError("new_file: the block ended without setting dest")
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.replace(tmp, new.dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` by writing a temporary file and renaming it."""
+    with new_file(path.parent, f".{path.name}.") as new:
+        new.fh.write(data)
+        new.dest = path
 
 
 def publish_layout(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
@@ -121,7 +147,7 @@ def publish_layout(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
             os.chmod(blob, 0o644)
             os.replace(blob, target)
         if not (dest / "oci-layout").exists():
-            _write_atomic(dest / "oci-layout", json.dumps(LAYOUT_FILE).encode())
+            write_atomic(dest / "oci-layout", json.dumps(LAYOUT_FILE).encode())
         index = read_index(dest)
         manifests = [
             m for m in index.get("manifests", []) if m.get("annotations", {}).get(REF_NAME) != tag
@@ -130,7 +156,7 @@ def publish_layout(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
         index["schemaVersion"] = 2
         index["mediaType"] = INDEX_MEDIA_TYPE
         index["manifests"] = manifests
-        _write_atomic(dest / "index.json", json.dumps(index, indent=2).encode() + b"\n")
+        write_atomic(dest / "index.json", json.dumps(index, indent=2).encode() + b"\n")
     return desc
 
 
@@ -152,31 +178,22 @@ def write_archive(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
         raise ExportFailed(f"the staged image has no manifest tagged {tag!r}")
     index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": [desc]}
     dest.absolute().parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.absolute().parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with tarfile.open(fileobj=fh, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                _add_bytes(tar, "oci-layout", json.dumps(LAYOUT_FILE).encode())
-                _add_bytes(tar, "index.json", json.dumps(index, indent=2).encode() + b"\n")
-                for dirname in ("blobs", "blobs/sha256"):
-                    info = tarfile.TarInfo(dirname)
-                    info.type = tarfile.DIRTYPE
-                    info.mode = 0o755
-                    info.mtime = 0
-                    tar.addfile(info)
-                for blob in sorted((staging / "blobs" / "sha256").iterdir()):
-                    info = tarfile.TarInfo(f"blobs/sha256/{blob.name}")
-                    info.size = blob.stat().st_size
-                    info.mode = 0o644
-                    info.mtime = 0
-                    with blob.open("rb") as src:
-                        tar.addfile(info, src)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with new_file(dest.absolute().parent, f".{dest.name}.") as new:
+        with tarfile.open(fileobj=new.fh, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            _add_bytes(tar, "oci-layout", json.dumps(LAYOUT_FILE).encode())
+            _add_bytes(tar, "index.json", json.dumps(index, indent=2).encode() + b"\n")
+            for dirname in ("blobs", "blobs/sha256"):
+                info = tarfile.TarInfo(dirname)
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                info.mtime = 0
+                tar.addfile(info)
+            for blob in sorted((staging / "blobs" / "sha256").iterdir()):
+                info = tarfile.TarInfo(f"blobs/sha256/{blob.name}")
+                info.size = blob.stat().st_size
+                info.mode = 0o644
+                info.mtime = 0
+                with blob.open("rb") as src:
+                    tar.addfile(info, src)
+        new.dest = dest
     return desc
