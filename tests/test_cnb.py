@@ -574,7 +574,8 @@ def test_cache_layer_lifecycle(cli, app, tmp_path, layer_cache):
     first = build("keep")
     assert first.code == 0, first.err
     assert "restored: none" in first.err and "counter=1" in first.err
-    assert layer_cache.cached_layers() == {"t_counter": ["counter"]}
+    go_build = {"gobuildpack_go-build": ["targets"]}  # the built-in's binaries, kept too
+    assert layer_cache.cached_layers() == {**go_build, "t_counter": ["counter"]}
 
     second = build("keep")
     assert second.code == 0, second.err
@@ -593,7 +594,7 @@ def test_cache_layer_lifecycle(cli, app, tmp_path, layer_cache):
 
     dropped = build("drop")
     assert dropped.code == 0 and "counter=4" in dropped.err
-    assert layer_cache.cached_layers() == {}  # not declared cache: not kept
+    assert layer_cache.cached_layers() == go_build  # not declared cache: not kept
 
     fresh = build("keep")
     assert fresh.code == 0 and "counter=1" in fresh.err
