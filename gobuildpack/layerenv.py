@@ -169,7 +169,7 @@ def apply_files(
 
 def prepend_path(env: dict[str, str], name: str, paths: Iterable[str]) -> None:
     """Put ``paths`` (in their order) before the current value of ``name``, ``:``-separated."""
-    items = [p for p in paths if p]
+    items = list(dict.fromkeys(p for p in paths if p))  # once each: layers may share a dir
     if not items:
         return
     current = env.get(name, "")

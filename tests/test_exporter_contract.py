@@ -56,13 +56,19 @@ def _build(cli, app: Path, output: str, exporter: str, *extra: str) -> tuple[str
 
 
 def _assert_one_layer_per_launch_layer(layout: Path, tag: str, report: dict, binaries: list[str]):
+    """run-base's files in the first layer, then each binary in a layer of its own."""
     launch = [(layer["buildpack"], layer["name"]) for layer in report["layers"]]
-    assert launch == [("gobuildpack/run-base", "base"), ("gobuildpack/go-build", "targets")]
-    base, targets = layer_entries(layout, tag)
+    assert launch == [("gobuildpack/run-base", "base")] + [
+        ("gobuildpack/go-build", f"targets.{binary}") for binary in binaries
+    ]
+    base, *per_binary = layer_entries(layout, tag)
     assert BASE_FILE in base and not any(name.startswith("layers/") for name in base)
-    assert BASE_FILE not in targets
-    for binary in binaries:
-        assert _binary(binary) in targets and _binary(binary) not in base
+    assert len(per_binary) == len(binaries)
+    for binary, entries in zip(binaries, per_binary, strict=True):
+        assert BASE_FILE not in entries
+        assert _binary(binary) in entries and _binary(binary) not in base
+        others = [_binary(b) for b in binaries if b != binary]
+        assert not any(other in entries for other in others)
 
 
 @pytest.mark.podman
@@ -140,7 +146,8 @@ def test_both_exporters_give_the_same_config_and_labels(cli, tmp_path, sample):
         out = tmp_path / exporter
         _build(cli, SAMPLES / sample, f"oci:{out}:latest", exporter)
         configs[exporter] = skopeo_config(f"oci:{out}:latest")
-        assert len(read_manifest(out, "latest")["layers"]) == 2
+        binaries = {"hello": 1, "multi-cmd": 2}[sample]
+        assert len(read_manifest(out, "latest")["layers"]) == 1 + binaries
     buildah, native = configs["buildah"], configs["native"]
     for key in ("Entrypoint", "User", "Env", "WorkingDir", "Labels"):
         assert buildah["config"].get(key) == native["config"].get(key), key
@@ -256,3 +263,40 @@ def test_killed_export_leaves_the_previous_image_intact(cli, tmp_path, exporter)
     assert (out / "index.json").read_bytes() == index_before
     assert index_digest(out, "latest") == before
     umoci_unpack(out, "latest", tmp_path / "unpacked")
+
+
+def _copy_with_umask(sample: str, dest: Path, umask: int, mtime: int) -> Path:
+    """A copy as a checkout made under ``umask`` would have it, all files stamped ``mtime``."""
+    app = shutil.copytree(SAMPLES / sample, dest)
+    for path in [app, *app.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+        os.utime(path, (mtime, mtime))
+    return app
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+@pytest.mark.parametrize("sample", ["hello", "multi-cmd", "withdeps"])
+def test_each_sample_is_reproducible_across_copies_umasks_and_time(cli, tmp_path, exporter, sample):
+    one = _copy_with_umask(sample, tmp_path / "checkout-a" / sample, 0o022, 1_000_000_000)
+    two = _copy_with_umask(sample, tmp_path / "b" / "deeper" / "copy", 0o002, 1_700_000_000)
+    first, _ = _build(cli, one, f"oci:{tmp_path / 'a'}:latest", exporter)
+    time.sleep(1.1)  # a different second on the clock
+    second, _ = _build(cli, two, f"oci:{tmp_path / 'b-out'}:latest", exporter)
+    assert first == second
+
+
+@pytest.mark.parametrize("exporter", EXPORTERS)
+def test_changing_one_command_changes_exactly_one_layer(cli, tmp_path, exporter):
+    app = shutil.copytree(SAMPLES / "multi-cmd", tmp_path / "multi-cmd")
+    out = tmp_path / "layout"
+    _, report = _build(cli, app, f"oci:{out}:before", exporter)
+    worker = app / "cmd" / "worker" / "main.go"
+    worker.write_text(worker.read_text().replace("worker: done", "worker: finished"))
+    _build(cli, app, f"oci:{out}:after", exporter)
+
+    before = read_manifest(out, "before")["layers"]
+    after = read_manifest(out, "after")["layers"]
+    names = [layer["name"] for layer in report["layers"]]
+    assert names == ["base", "targets.api", "targets.worker"]
+    changed = [names[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == ["targets.worker"]

@@ -16,6 +16,7 @@ of the same name; the first is the default.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -282,10 +283,10 @@ def build_inputs(app: App, plan: BuildPlan, args: list[str], env: Mapping[str, s
 def gobuildpack_build(context: BuildContext) -> BuildResult:
     app, plan = context.app, context.plan
     assert plan.go is not None
-    # A cache layer too: kept for the next build, so go can tell the binaries are current
-    # (and we can skip go altogether when nothing it reads has changed).
-    layer = context.layer(LAYER, launch=True, cache=True)
-    bin_dir = layer.path / "bin"
+    # The binaries are built into a cache layer, kept for the next build so go can tell they are
+    # current (and we can skip go altogether when nothing it reads has changed)...
+    cache = context.layer(LAYER, cache=True)
+    bin_dir = cache.path / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     wanted = {t.name for t in plan.targets}
     for stale in bin_dir.iterdir():
@@ -297,7 +298,7 @@ def gobuildpack_build(context: BuildContext) -> BuildResult:
     names = ", ".join(t.name for t in plan.targets)
     inputs = build_inputs(app, plan, args[3:], env)  # not the -o path: it changes every build
     current = all((bin_dir / name).is_file() for name in wanted)
-    if current and layer.metadata.get("inputs") == inputs:
+    if current and cache.metadata.get("inputs") == inputs:
         context.log.info(f"go build ({names}): up to date, nothing go reads has changed")
     else:
         with context.log.step(f"go build ({names})"):
@@ -309,11 +310,19 @@ def gobuildpack_build(context: BuildContext) -> BuildResult:
                     hint="fix the errors go reports below, then build again",
                     details=exc.output,
                 ) from exc
+    cache.metadata["inputs"] = inputs
+    cache.metadata["targets"] = [t.to_json() for t in plan.targets]
+    # ...and each binary is exported in a launch layer of its own, so a change to one binary
+    # changes one image layer. They all sit in /layers/<this buildpack>/targets/bin.
+    image_path = f"{LAYERS_ROOT}/{context.buildpack.layers_dirname}/{LAYER}"
     for target in plan.targets:
-        if not (bin_dir / target.name).is_file():
+        binary = bin_dir / target.name
+        if not binary.is_file():
             raise BuildFailed(
                 f"go build reported success but wrote no binary {target.name} for {target.path}"
             )
-    layer.metadata["inputs"] = inputs
-    layer.metadata["targets"] = [t.to_json() for t in plan.targets]
+        layer = context.layer(f"{LAYER}.{target.name}", launch=True, image_path=image_path)
+        (layer.path / "bin").mkdir(exist_ok=True)
+        os.link(binary, layer.path / "bin" / target.name)  # a hard link: no copy
+        layer.metadata["target"] = target.to_json()
     return BuildResult(processes=[Process(**vars(p)) for p in plan.processes])
