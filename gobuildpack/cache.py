@@ -46,6 +46,11 @@ class CacheDirs:
         return self.root / "layers"
 
     @property
+    def blobs(self) -> Path:
+        """Compressed layer blobs, by content (see :mod:`gobuildpack.oci.blobcache`)."""
+        return self.root / "blobs"
+
+    @property
     def work(self) -> Path:
         """Scratch space for one build's layers; each build makes its own directory here."""
         return self.root / "work"

@@ -190,3 +190,16 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, go_caches: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache root of this test's own (layer cache, blob cache, records), sharing only Go's
+    module and build caches with the session, so compiled code is not compiled again."""
+    root = tmp_path / "gobuildpack-cache"
+    root.mkdir()
+    for name in ("go-build", "go-mod"):
+        (go_caches / name).mkdir(exist_ok=True)
+        (root / name).symlink_to(go_caches / name)
+    monkeypatch.setenv("GOBUILDPACK_CACHE_DIR", str(root))
+    return root

@@ -36,15 +36,20 @@ class Exporter(Protocol):
 def gobuildpack_exporter(name: str, app: App) -> Exporter | None:
     from gobuildpack.exporters.buildah import BuildahExporter
     from gobuildpack.exporters.native import NativeExporter
+    from gobuildpack.oci.blobcache import DEFAULT_LIMIT_MB, BlobCache
+
+    def native() -> NativeExporter:
+        limit = int(app.env.get("GOBUILDPACK_BLOB_CACHE_MB") or DEFAULT_LIMIT_MB)
+        return NativeExporter(app.env, app.cache.work, BlobCache(app.cache.blobs, limit))
 
     if name == "native":
-        return NativeExporter(app.env, scratch=app.cache.work)
+        return native()
     if name in ("buildah", "auto"):
         try:
             buildah = proc.which("buildah", path=app.env.get("PATH"))
         except MissingProgram as exc:
             if name == "auto":
-                return NativeExporter(app.env, scratch=app.cache.work)
+                return native()
             raise MissingProgram(
                 "the Buildah exporter needs the program `buildah`, which is not installed",
                 hint="install it (Debian/Ubuntu: `apt-get install buildah`), "

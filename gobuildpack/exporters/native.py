@@ -36,7 +36,8 @@ from gobuildpack import proc
 from gobuildpack.errors import CommandFailed, ExportFailed, MissingProgram, UsageError
 from gobuildpack.log import Log
 from gobuildpack.model import ExportResult, ImageSpec, Layer
-from gobuildpack.oci.layer import write_layer_tar
+from gobuildpack.oci.blobcache import BlobCache, CachedBlob
+from gobuildpack.oci.layer import layer_content_key, write_layer_tar
 from gobuildpack.oci.layout import (
     INDEX_MEDIA_TYPE,
     LAYOUT_FILE,
@@ -64,6 +65,8 @@ LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 # another 2.7 times. The time is paid on every rebuild, on the developer's clock; the few percent
 # saved on a push or a pull are worth less, so the fastest level wins.
 GZIP_LEVEL = 1
+# What shapes a compressed layer's bytes besides its content: part of the blob cache's key.
+COMPRESSOR = f"gzip-{GZIP_LEVEL} zlib-{zlib.ZLIB_RUNTIME_VERSION}"
 # How much of the tar stream is handed to zlib at a time: large enough to keep the per-call
 # overhead low, small enough that memory stays flat whatever the layer's size.
 CHUNK_SIZE = 1 << 20
@@ -208,11 +211,37 @@ def image_config(image: ImageSpec, diff_ids: list[str]) -> dict[str, Any]:
     return config
 
 
-def write_image(image: ImageSpec, layout: Path, tag: str, log: Log | None = None) -> WrittenImage:
+def _layer_blob(layer: Layer, blobs: Path, cache: BlobCache | None) -> tuple[Blob, str]:
+    """The layer's blob in ``blobs``: from the blob cache when its content was exported before,
+    else tarred and compressed now (and kept in the cache)."""
+    if cache is None:
+        return write_layer_blob(layer, blobs), "written"
+    key = layer_content_key(layer, salt=COMPRESSOR)
+    cached = cache.get(key)
+    if cached is not None:
+        try:
+            cache.place(cached, blobs)
+            return Blob(cached.digest, cached.size, cached.diff_id), "reused"
+        except OSError:
+            pass  # gone since it was checked (trimmed by a concurrent build): write it anew
+    blob = write_layer_blob(layer, blobs)
+    cache.put(
+        key, CachedBlob(blob.digest, blob.size, blob.diff_id), _digest_path(blobs, blob.digest)
+    )
+    return blob, "written"
+
+
+def write_image(
+    image: ImageSpec,
+    layout: Path,
+    tag: str,
+    log: Log | None = None,
+    cache: BlobCache | None = None,
+) -> WrittenImage:
     """Write ``image`` into the OCI layout directory ``layout`` (normally a fresh staging one).
 
-    Blobs go in first, each by temp file and rename; ``index.json``, naming only this image
-    tagged ``tag``, goes in last by rename.
+    Blobs go in first, each by temp file and rename (or hard-linked from ``cache``);
+    ``index.json``, naming only this image tagged ``tag``, goes in last by rename.
     """
     if image.base is not None:
         raise UsageError(
@@ -224,12 +253,12 @@ def write_image(image: ImageSpec, layout: Path, tag: str, log: Log | None = None
     layers: list[Blob] = []
     for layer in image.layers:
         start = time.monotonic()
-        blob = write_layer_blob(layer, blobs)
+        blob, how = _layer_blob(layer, blobs, cache)
         layers.append(blob)
         if log is not None:
             log.info(
                 f"layer {layer.buildpack.id}/{layer.name}: {blob.size / 1e6:.1f} MB "
-                f"({blob.digest[:19]}) in {time.monotonic() - start:.2f}s"
+                f"({blob.digest[:19]}) {how} in {time.monotonic() - start:.2f}s"
             )
     config = write_json_blob(image_config(image, [b.diff_id for b in layers]), blobs)
     manifest: dict[str, Any] = {
@@ -260,19 +289,27 @@ class NativeExporter:
 
     name = "native"
 
-    def __init__(self, env: Mapping[str, str], scratch: Path | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        scratch: Path | None = None,
+        cache: BlobCache | None = None,
+    ) -> None:
         self.env = dict(env)
         self.scratch = scratch if scratch is not None else Path(tempfile.gettempdir())
+        self.cache = cache
 
     def export(self, image: ImageSpec, output: Output, log: Log) -> ExportResult:
         if output.transport == "containers-storage":
             return self._export_to_storage(image, output, log)
         with staging_layout(output.path) as staging:
-            written = write_image(image, staging, output.tag, log)
+            written = write_image(image, staging, output.tag, log, self.cache)
             if output.transport == "oci":
                 desc = publish_layout(staging, output.path, output.tag)
             else:
                 desc = write_archive(staging, output.path, output.tag)
+        if self.cache is not None:
+            self.cache.trim()
         return ExportResult(str(output), str(desc["digest"]), written.config_digest, self.name)
 
     def _skopeo(self) -> str:
@@ -289,7 +326,7 @@ class NativeExporter:
     def _export_to_storage(self, image: ImageSpec, output: Output, log: Log) -> ExportResult:
         skopeo = self._skopeo()  # before any work: a missing program is known at once
         with staging_layout(self.scratch / "containers-storage") as staging:
-            written = write_image(image, staging, output.tag, log)
+            written = write_image(image, staging, output.tag, log, self.cache)
             digest_file = staging / "pushed-digest"
             argv = [
                 skopeo,
