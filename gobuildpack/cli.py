@@ -19,17 +19,22 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from gobuildpack import __version__
+from gobuildpack import __version__, uptodate
 from gobuildpack.cache import CacheDirs
 from gobuildpack.errors import EXIT_INTERRUPTED, GobuildpackError, UsageError
-from gobuildpack.lifecycle import detect, run_build
 from gobuildpack.log import Log
-from gobuildpack.model import App, BuildPlan, Platform
 from gobuildpack.oci.output import Output, parse_output
-from gobuildpack.plugins import Plugins, load_plugins
-from gobuildpack.project import Project, read_project
+
+if TYPE_CHECKING:
+    from gobuildpack.model import App, BuildPlan
+    from gobuildpack.plugins import Plugins
+    from gobuildpack.project import Project
+
+# The modules behind a full build (model, lifecycle, plugins, the go.mod parser...) are imported
+# when a command needs them, not here: an up-to-date `gobuildpack build` needs none of them, and
+# importing them would be most of its cost.
 
 _MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -95,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         "buildah when it is installed, else native)",
     )
     build.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build even when nothing the last build of this app to this output read has "
+        "changed (by default such a build is skipped, and its result printed again)",
+    )
+    build.add_argument(
         "--creation-time",
         default=None,
         metavar="now|EPOCH",
@@ -136,9 +147,11 @@ def _parse_env(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _default_platform() -> Platform:
+def _platform_text(args: argparse.Namespace) -> str:
+    if args.platform:
+        return str(args.platform)
     machine = host_platform.machine().lower()
-    return Platform("linux", _MACHINE_ARCH.get(machine, machine))
+    return f"linux/{_MACHINE_ARCH.get(machine, machine)}"
 
 
 def _default_output(app_dir: Path) -> Output:
@@ -146,27 +159,37 @@ def _default_output(app_dir: Path) -> Output:
     return parse_output(f"containers-storage:localhost/{name}:latest")
 
 
-def _make_app(args: argparse.Namespace, log: Log) -> tuple[App, Project]:
-    """The app and its project.toml; build variables: environment < project.toml < --env."""
+def _app_dir(args: argparse.Namespace) -> Path:
     app_dir = Path(args.path)
     if not app_dir.is_dir():
         raise UsageError(
             f"{app_dir} is not a directory",
             hint="give the directory that holds your go.mod, e.g. `gobuildpack build ./myapp`",
         )
-    project = read_project(app_dir.resolve())
+    return app_dir.resolve()
+
+
+def _make_app(
+    args: argparse.Namespace, log: Log, written: tuple[Path, ...] = ()
+) -> tuple[App, Project]:
+    """The app and its project.toml; build variables: environment < project.toml < --env."""
+    from gobuildpack.model import App, Platform
+    from gobuildpack.project import read_project
+
+    app_dir = _app_dir(args)
+    project = read_project(app_dir)
     user_env = dict(project.build_env)
     user_env.update(_parse_env(args.env))
     env = dict(os.environ)
     env.update(user_env)
-    platform = Platform.parse(args.platform) if args.platform else _default_platform()
     app = App(
-        dir=app_dir.resolve(),
+        dir=app_dir,
         env=env,
         cache=CacheDirs.from_env(env),
         log=log,
-        platform=platform,
+        platform=Platform.parse(_platform_text(args)),
         user_env=user_env,
+        written=written,
     )
     return app, project
 
@@ -196,9 +219,75 @@ def _print_plan(plan: BuildPlan, out: TextIO) -> None:
         out.write(f"{key:<{width}}  {value}\n")
 
 
+def _written_paths(app_dir: Path, output: Output) -> tuple[Path, ...]:
+    """The output, when it lies inside the app directory (it is written, not read)."""
+    if output.transport == "containers-storage":
+        return ()
+    path = output.path.absolute()
+    return (path,) if app_dir == path or app_dir in path.parents else ()
+
+
+def _canonical(output: Output) -> dict[str, str]:
+    target = output.target
+    if output.transport != "containers-storage":
+        target = str(output.path.absolute())
+    return {"transport": output.transport, "target": target, "tag": output.tag}
+
+
+def _print_result(args: argparse.Namespace, report: dict[str, object]) -> None:
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        image = report["image"]
+        assert isinstance(image, dict)
+        print(f"{image['reference']} {image['digest']}")
+
+
 def _cmd_build(args: argparse.Namespace, log: Log) -> int:
-    app, project = _make_app(args, log)
-    output = parse_output(args.output) if args.output else _default_output(app.dir)
+    app_dir = _app_dir(args)
+    output = parse_output(args.output) if args.output else _default_output(app_dir)
+    env = dict(os.environ)
+    env.update(_parse_env(args.env))  # project.toml's build env is read with the app's files
+    canonical = _canonical(output)
+    written = _written_paths(app_dir, output)
+    request = uptodate.Request(
+        app_dir=app_dir,
+        output=":".join(canonical.values()),
+        exporter=args.exporter,
+        platform=_platform_text(args),
+        creation_time=args.creation_time,
+        env=env,
+        buildpacks=args.buildpack,
+        cache_root=CacheDirs.from_env(env).root,
+        written=written,
+    )
+    if not args.rebuild:
+        record = uptodate.check(request)
+        if record is not None:
+            log.phase("up to date")
+            log.info(f"nothing this build reads has changed since {output} was written")
+            _print_result(args, {**record["report"], "up_to_date": True})
+            return 0
+    return _full_build(args, log, request, output, canonical, written)
+
+
+def _full_build(
+    args: argparse.Namespace,
+    log: Log,
+    request: uptodate.Request,
+    output: Output,
+    canonical: dict[str, str],
+    written: tuple[Path, ...],
+) -> int:
+    from gobuildpack.lifecycle import run_build
+    from gobuildpack.plugins import load_plugins
+
+    app, project = _make_app(args, log, written)
+    try:
+        local = [str(p) for p in app.local_module_dirs]
+        before = uptodate.inputs(request, local)
+    except GobuildpackError:
+        local, before = [], None  # the build reports what is wrong with go.mod or go.work
     plugins = load_plugins(app.env, paths=args.buildpack, project=project)
     report = run_build(
         plugins,
@@ -206,15 +295,16 @@ def _cmd_build(args: argparse.Namespace, log: Log) -> int:
         output,
         exporter=args.exporter,
         creation_time_option=args.creation_time,
-    )
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print(f"{report.image.reference} {report.image.digest}")
+    ).to_json()
+    uptodate.save(request, before, local, canonical, report)
+    _print_result(args, report)
     return 0
 
 
 def _cmd_detect(args: argparse.Namespace, log: Log) -> int:
+    from gobuildpack.lifecycle import detect
+    from gobuildpack.plugins import load_plugins
+
     app, project = _make_app(args, log)
     plugins = load_plugins(app.env, paths=args.buildpack, project=project)
     detection = detect(plugins, app)
@@ -226,6 +316,8 @@ def _cmd_detect(args: argparse.Namespace, log: Log) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace, log: Log) -> int:
+    from gobuildpack.plugins import load_plugins
+
     plugins: Plugins = load_plugins(os.environ, paths=args.buildpack)
     if args.json:
         print(json.dumps([info.to_json() for info in plugins.infos], indent=2))

@@ -33,11 +33,22 @@ def digest(value: Any) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def tree(root: Path, *, skip: frozenset[str] = SKIP_DIRS) -> list[list[Any]]:
-    """Every entry under ``root``: relative path, mode, size, mtime (ns), inode. Sorted."""
+def tree(
+    root: Path, *, skip: frozenset[str] = SKIP_DIRS, exclude: Iterable[Path] = ()
+) -> list[list[Any]]:
+    """Every entry under ``root``: relative path and mode, and for files and symlinks size, mtime
+    (ns) and inode. Sorted.
+
+    ``exclude`` names paths left out, with everything below them: what the build itself writes
+    (an ``oci:`` output inside the app directory, say), which would otherwise change every time.
+    """
     rows: list[list[Any]] = []
     if not root.exists():
         return [["<missing>", str(root)]]
+    excluded = {str(p.absolute()) for p in exclude}
+    # The directories leading to an excluded path are walked but not listed themselves: the
+    # build may create them, for its output.
+    leading = {str(parent) for p in exclude for parent in p.absolute().parents}
     stack = [(root, "")]
     while stack:
         directory, rel = stack.pop()
@@ -50,11 +61,18 @@ def tree(root: Path, *, skip: frozenset[str] = SKIP_DIRS) -> list[list[Any]]:
         for entry in entries:
             if entry.name in skip and entry.is_dir(follow_symlinks=False):
                 continue
+            if excluded and os.path.abspath(entry.path) in excluded:
+                continue
             child = f"{rel}/{entry.name}" if rel else entry.name
             st = entry.stat(follow_symlinks=False)
-            rows.append([child, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino])
             if entry.is_dir(follow_symlinks=False):
+                # A directory's own mtime only says entries came or went, and those are listed
+                # themselves: leaving it out keeps a build's scratch files from counting.
+                if not (leading and os.path.abspath(entry.path) in leading):
+                    rows.append([child, st.st_mode])
                 stack.append((Path(entry.path), child))
+            else:
+                rows.append([child, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ino])
     rows.sort(key=lambda r: str(r[0]))
     return rows
 

@@ -5,7 +5,7 @@ Each phase takes its collaborators as arguments and returns a value the next one
     detect(plugins, app)                      -> Detection (plan + group of buildpacks)
     build(plugins, app, detection, layers_dir) -> BuildOutcome (layers, processes, labels, env)
     assemble(plugins, app, plan, outcome)      -> ImageSpec
-    export(plugins, app, image, output, name)  -> ExportResult
+    export(plugins, app, image, output, exporter) -> ExportResult
 
 Detection runs every buildpack's detect hook in group order, then resolves the CNB build plan
 (:mod:`gobuildpack.resolve`): the group is the buildpacks that passed and whose requires and
@@ -34,6 +34,7 @@ from gobuildpack.errors import (
     ToolchainError,
     UsageError,
 )
+from gobuildpack.exporters import Exporter
 from gobuildpack.layercache import LayerCache
 from gobuildpack.layerenv import (
     EnvSource,
@@ -375,12 +376,18 @@ def assemble(
     return ImageSpec(layers=launch, config=config, created=created, platform=plan.platform)
 
 
-def export(
-    plugins: Plugins, app: App, image: ImageSpec, output: Output, exporter_name: str
-) -> ExportResult:
-    exporter = plugins.first("gobuildpack_exporter", "export", name=exporter_name, app=app)
+def choose_exporter(plugins: Plugins, app: App, name: str) -> Exporter:
+    """The exporter backend called ``name``: asked for before anything is built, so a missing
+    program or an unknown name is reported at once."""
+    exporter: Exporter | None = plugins.first("gobuildpack_exporter", "export", name=name, app=app)
     if exporter is None:
-        raise UsageError(f"no exporter called {exporter_name!r} is available")
+        raise UsageError(f"no exporter called {name!r} is available")
+    return exporter
+
+
+def export(
+    plugins: Plugins, app: App, image: ImageSpec, output: Output, exporter: Exporter
+) -> ExportResult:
     app.log.info(f"exporter: {exporter.name}")
     try:
         result: ExportResult = exporter.export(image, output, app.log)
@@ -408,6 +415,7 @@ def run_build(
     """detect → build → export, with timings; scratch space is removed whatever happens."""
     output.check_writable()
     created = creation_time(app, creation_time_option)
+    backend = choose_exporter(plugins, app, exporter)
     timings: dict[str, float] = {}
     start = time.monotonic()
     app.log.phase("detecting")
@@ -425,7 +433,7 @@ def run_build(
         app.log.phase("exporting")
         mark = time.monotonic()
         image = assemble(plugins, app, detection, outcome, created)
-        result = export(plugins, app, image, output, exporter)
+        result = export(plugins, app, image, output, backend)
         timings["export"] = time.monotonic() - mark
         kept = layer_cache.save(outcome.layers, app.log)
         if kept:

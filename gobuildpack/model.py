@@ -89,6 +89,8 @@ class App:
     log: Log = field(default_factory=Log)
     platform: Platform = field(default_factory=Platform)
     user_env: dict[str, str] = field(default_factory=dict)
+    # What this build writes (e.g. an oci: output inside the app): not an input of the build.
+    written: tuple[Path, ...] = ()
 
     def platform_env(self) -> dict[str, str]:
         """The user-provided build variables: every ``BP_*`` in ``env``, plus ``user_env``."""
@@ -115,6 +117,21 @@ class App:
     def gowork(self) -> GoWork | None:
         path = self.gowork_path
         return parse_gowork(path) if path is not None else None
+
+    @cached_property
+    def local_module_dirs(self) -> list[Path]:
+        """Directories of local modules the build reads besides the app: go.mod ``replace``
+        targets and go.work ``use`` entries that lie outside the app directory."""
+        found: set[Path] = set()
+        if self.gomod is not None:
+            for replace in self.gomod.replaces:
+                if replace.is_local:
+                    found.add((self.dir / replace.new_path).resolve())
+        if self.gowork is not None:
+            for use in self.gowork.uses:
+                found.add((self.gowork.file.parent / use.path).resolve())
+        root = self.dir.resolve()
+        return sorted(p for p in found if p != root and root not in p.parents)
 
     @cached_property
     def git(self) -> GitInfo:

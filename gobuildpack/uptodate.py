@@ -57,6 +57,7 @@ class Request:
     env: Mapping[str, str]
     buildpacks: Sequence[Path]
     cache_root: Path
+    written: tuple[Path, ...] = ()  # outputs inside the app directory are not inputs
 
     @property
     def record_path(self) -> Path:
@@ -98,7 +99,7 @@ def inputs(request: Request, local_dirs: Sequence[str]) -> dict[str, Any] | None
         "code": {str(d): fingerprint.tree(d) for d in _code_dirs()},
         "command": [request.output, request.exporter, request.platform, request.creation_time],
         "env": fingerprint.environment(env),
-        "app": fingerprint.tree(request.app_dir),
+        "app": fingerprint.tree(request.app_dir, exclude=request.written),
         "local": {d: fingerprint.tree(Path(d)) for d in local_dirs},
         "git": fingerprint.git_state(request.app_dir, env),
         "tools": fingerprint.files([Path(p) for p in (go, buildah) if p]),

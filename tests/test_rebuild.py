@@ -17,7 +17,7 @@ def test_unchanged_rebuild_skips_go_build_and_a_change_does_not(cli, tmp_path):
     assert first.code == 0, first.err
     assert "go build (api, worker): done" in first.err
 
-    again = cli("build", app, "--output", out)
+    again = cli("build", app, "--output", out, "--rebuild")  # past the up-to-date check
     assert again.code == 0, again.err
     assert "go build (api, worker): up to date" in again.err
     assert again.out == first.out  # same image

@@ -248,29 +248,14 @@ def gobuildpack_detect(context: DetectContext) -> DetectResult:
     return DetectResult(requires=["go", "go-modules"])
 
 
-def local_module_dirs(app: App) -> list[Path]:
-    """Directories of local modules the build reads besides the app: go.mod ``replace`` targets
-    and go.work ``use`` entries that lie outside the app directory."""
-    found: set[Path] = set()
-    if app.gomod is not None:
-        for replace in app.gomod.replaces:
-            if replace.is_local:
-                found.add((app.dir / replace.new_path).resolve())
-    if app.gowork is not None:
-        for use in app.gowork.uses:
-            found.add((app.gowork.file.parent / use.path).resolve())
-    root = app.dir.resolve()
-    return sorted(p for p in found if p != root and root not in p.parents)
-
-
 def build_inputs(app: App, plan: BuildPlan, args: list[str], env: Mapping[str, str]) -> str:
     """A fingerprint of everything ``go build`` reads: sources, local modules, git state (go stamps
     it into the binary), the go environment, flags, targets and the toolchain itself."""
     assert plan.go is not None
     return fingerprint.digest(
         {
-            "tree": fingerprint.tree(app.dir),
-            "local": {str(p): fingerprint.tree(p) for p in local_module_dirs(app)},
+            "tree": fingerprint.tree(app.dir, exclude=app.written),
+            "local": {str(p): fingerprint.tree(p) for p in app.local_module_dirs},
             "git": fingerprint.git_state(app.dir, env),
             "env": fingerprint.environment(env),
             "args": args,
