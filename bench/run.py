@@ -23,6 +23,7 @@ import gzip
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -72,25 +73,27 @@ def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[float, st
     return elapsed, result.stdout
 
 
-def _edit_go_file(path: Path) -> Callable[[int], None]:
+def _edit_go_file(path: Path, marker: str) -> Callable[[int], None]:
+    """A one-line edit that changes what the binary prints, so the binary really changes."""
     original = path.read_text()
+    assert marker in original, f"{marker!r} not in {path}"
 
     def edit(generation: int) -> None:
-        path.write_text(original + f"\nconst benchEdit{generation} = {generation}\n")
+        path.write_text(original.replace(marker, f"{marker} (edit {generation})", 1))
 
     return edit
 
 
 def _apps(work: Path, include_big: bool) -> list[App]:
     apps = []
-    for name, targets, file in [
-        ("hello", ["."], "main.go"),
-        ("multi-cmd", ["./cmd/api", "./cmd/worker"], "cmd/api/main.go"),
-        ("withdeps", ["."], "main.go"),
+    for name, targets, file, marker in [
+        ("hello", ["."], "main.go", "Hello from gobuildpack!"),
+        ("multi-cmd", ["./cmd/api", "./cmd/worker"], "cmd/worker/main.go", "worker: done"),
+        ("withdeps", ["."], "main.go", "withdeps: listening"),
     ]:
         target = work / name
         shutil.copytree(REPO / "samples" / name, target)
-        apps.append(App(name, target, targets, _edit_go_file(target / file)))
+        apps.append(App(name, target, targets, _edit_go_file(target / file, marker)))
     if include_big:
         big = genapp.generate(work / "bigapp")
         apps.append(
@@ -131,10 +134,11 @@ class Bench:
         return _timed(cmd, cwd=app.dir, env=self._raw_env(cache))[0]
 
     def _ours(
-        self, app: App, exporter: str, cache: Path, out: Path
+        self, app: App, exporter: str, cache: Path, out: Path, *extra: str
     ) -> tuple[float, dict[str, Any]]:
         env = {**self.env, "GOBUILDPACK_CACHE_DIR": str(cache)}
         cmd = [*GOBUILDPACK, "build", str(app.dir), "--exporter", exporter, "--json", "-q"]
+        cmd += extra
         cmd += ["--output", f"oci:{out}:latest"]
         elapsed, stdout = _timed(cmd, cwd=REPO, env=env)
         return elapsed, json.loads(stdout)
@@ -164,6 +168,8 @@ class Bench:
             for exporter, (cache, out) in ours.items():
                 elapsed, report = self._ours(app, exporter, cache, out)
                 samples.setdefault(f"{exporter} no-change", []).append(elapsed)
+                elapsed, report = self._ours(app, exporter, cache, out, "--rebuild")
+                samples.setdefault(f"{exporter} no-change --rebuild", []).append(elapsed)
                 row.memory_kib[exporter] = max(row.memory_kib[exporter], report["peak_rss_kib"])
 
         _log(f"{app.name}: one-line-change rebuilds")
@@ -198,6 +204,48 @@ class Bench:
             cmd = ["buildah", "bud", "-q", "-f", "Dockerfile", "-t", f"oci:{out}:latest", "."]
             times.append(_timed(cmd, cwd=context, env=self.env)[0])
         return statistics.median(times)
+
+
+BIG_BINARY_MAIN = """// Command bigbinary embeds 200 MB of data: large enough to show whether an exporter
+// streams layers or holds them in memory.
+package main
+
+import (
+	_ "embed"
+	"fmt"
+)
+
+//go:embed blob.bin
+var blob []byte
+
+func main() { fmt.Println(len(blob)) }
+"""
+
+
+def big_binary_memory(bench: Bench) -> list[tuple[str, int, int, float]]:
+    """(exporter, binary bytes, peak RSS KiB of gobuildpack, seconds) exporting a 200 MB binary."""
+    app = bench.work / "bigbinary"
+    app.mkdir()
+    (app / "go.mod").write_text("module example.com/bigbinary\n\ngo 1.22\n")
+    (app / "main.go").write_text(BIG_BINARY_MAIN)
+    rng = random.Random(200)
+    with (app / "blob.bin").open("wb") as fh:
+        for _ in range(200):
+            fh.write(rng.randbytes(1 << 20))  # incompressible: the worst case for gzip
+    rows = []
+    shared = bench._fresh("bigbinary-cache")
+    for exporter in bench.exporters:
+        _log(f"200 MB binary: {exporter}")
+        cache = bench._fresh(f"bigbinary-{exporter}")
+        for name in ("go-build", "go-mod"):
+            (shared / name).mkdir(exist_ok=True)
+            (cache / name).symlink_to(shared / name)
+        out = bench._fresh(f"bigbinary-{exporter}-out") / "layout"
+        bin_app = App("bigbinary", app, ["."], lambda generation: None)
+        elapsed, report = bench._ours(bin_app, exporter, cache, out)
+        size = sum(p.stat().st_size for p in (cache / "layers").rglob("bin/*") if p.is_file())
+        rows.append((exporter, size, int(report["peak_rss_kib"]), elapsed))
+    return rows
 
 
 def _image_size(layout: Path) -> int:
@@ -250,12 +298,12 @@ def render(rows: list[Row], exporters: list[str], args: str) -> str:
         out.append(f"| | go build no-op | {base['no-change']:.2f} | 1.00x |")
         out.append(f"| | go build one-line change | {base['one-line']:.2f} | 1.00x |")
         for exporter in exporters:
-            for kind in ("cold", "no-change", "one-line"):
+            for kind in ("cold", "no-change", "no-change --rebuild", "one-line"):
                 value = m.get(f"{exporter} {kind}")
                 if value is not None:
                     out.append(
                         f"| | gobuildpack ({exporter}) {kind} | {value:.2f} | "
-                        f"{_ratio(value, base[kind])} |"
+                        f"{_ratio(value, base[kind.split()[0]])} |"
                     )
         if "buildah bud Dockerfile" in m:
             bud = m["buildah bud Dockerfile"]
@@ -285,6 +333,9 @@ def main() -> None:
     parser.add_argument("--no-big", action="store_true", help="skip the generated 200-package app")
     parser.add_argument("--only", default="", help="comma-separated app names to run")
     parser.add_argument("--write", type=Path, help="also write the report to this Markdown file")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the 200 MB binary memory measurement"
+    )
     args = parser.parse_args()
     exporters = [e for e in args.exporters.split(",") if e]
     work = Path(tempfile.mkdtemp(prefix="gobuildpack-bench-"))
@@ -296,6 +347,13 @@ def main() -> None:
                 continue
             rows.append(bench.measure(app))
         table = render(rows, exporters, " ".join(sys.argv[1:]))
+        if not args.no_memory:
+            table += (
+                "\n| exporting a 200 MB binary | binary | peak RSS of gobuildpack | seconds |\n"
+            )
+            table += "|---|---:|---:|---:|\n"
+            for exporter, size, rss, elapsed in big_binary_memory(bench):
+                table += f"| {exporter} | {size:,} | {rss / 1024:.0f} MiB | {elapsed:.1f} |\n"
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
         shutil.rmtree(work, ignore_errors=True)
