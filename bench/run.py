@@ -206,8 +206,8 @@ class Bench:
         return statistics.median(times)
 
 
-BIG_BINARY_MAIN = """// Command bigbinary embeds 200 MB of data: large enough to show whether an exporter
-// streams layers or holds them in memory.
+BIG_BINARY_MAIN = """// Command bigbinary embeds 200 MB of data: enough to show whether
+// an exporter streams layers or holds them in memory.
 package main
 
 import (
