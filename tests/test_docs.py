@@ -46,7 +46,11 @@ def test_paths_named_in_docs_exist(doc):
     names = set(
         re.findall(r"`((?:gobuildpack|buildpacks|samples|tests|bench|docs|\.ci)/[\w./-]*)`", text)
     )
-    names |= set(re.findall(r"\]\(((?:\.\./)?(?:gobuildpack|buildpacks|docs)/[\w./-]*)\)", text))
+    names |= set(
+        re.findall(
+            r"\]\(((?:\.\./)?(?:gobuildpack|buildpacks|docs|samples|bench)/[\w./-]*)\)", text
+        )
+    )
     names -= BUILDPACK_IDS  # gobuildpack/go-build is a buildpack id, not a path
     missing = [n for n in sorted(names) if not (REPO / n.removeprefix("../")).exists()]
     assert not missing, f"{doc} names paths that do not exist: {missing}"
