@@ -27,6 +27,15 @@ ENV_PREFIXES = ("BP_", "GO", "CGO_", "CNB_", "GOBUILDPACK_", "SSL_CERT_", "CONTA
 ENV_NAMES = frozenset({"PATH", "HOME", "SOURCE_DATE_EPOCH", "TMPDIR", "REGISTRY_AUTH_FILE"})
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's content, hex, read in 1 MiB chunks (memory stays flat)."""
+    content = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            content.update(chunk)
+    return content.hexdigest()
+
+
 def digest(value: Any) -> str:
     """sha256 of a JSON-serialisable value, canonically encoded."""
     data = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

@@ -108,7 +108,7 @@ def inputs(request: Request, local_dirs: Sequence[str]) -> dict[str, Any] | None
 
 
 def _oci_holds(layout: Path, tag: str, digest: str) -> bool:
-    """The layout's tag points at ``digest`` and every blob of that image is present, full size."""
+    """The layout's tag points at ``digest`` and every blob of that image is present, intact."""
     try:
         index = json.loads((layout / "index.json").read_text(encoding="utf-8"))
         descs = [
@@ -121,8 +121,11 @@ def _oci_holds(layout: Path, tag: str, digest: str) -> bool:
         blobs = layout / "blobs" / "sha256"
 
         def present(desc: Mapping[str, Any]) -> bool:
+            """The blob is there, whole and unchanged (size, then sha256)."""
             path = blobs / str(desc["digest"]).removeprefix("sha256:")
-            return path.is_file() and path.stat().st_size == int(desc["size"])
+            if not (path.is_file() and path.stat().st_size == int(desc["size"])):
+                return False
+            return f"sha256:{fingerprint.file_sha256(path)}" == str(desc["digest"])
 
         if not present(descs[0]):
             return False

@@ -38,3 +38,19 @@ def test_changed_flags_rebuild(cli, tmp_path):
     flagged = cli("build", app, "--output", out, "--env", "BP_GO_BUILD_LDFLAGS=-s -w -X main.x=1")
     assert flagged.code == 0, flagged.err
     assert "go build (hello): done" in flagged.err
+
+
+def test_a_damaged_cached_binary_is_rebuilt_not_exported(cli, tmp_path, fresh_cache):
+    app = shutil.copytree(SAMPLES / "hello", tmp_path / "hello")
+    out = f"oci:{tmp_path / 'layout'}"
+    first = cli("build", app, "--output", out)
+    assert first.code == 0, first.err
+    (cached,) = (fresh_cache / "layers").glob("*/gobuildpack_go-build/targets/bin/hello")
+    data = bytearray(cached.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, other content
+    cached.write_bytes(bytes(data))
+
+    again = cli("build", app, "--output", out, "--rebuild")
+    assert again.code == 0, again.err
+    assert "go build (hello): done" in again.err  # not "up to date": the digest did not match
+    assert again.out == first.out

@@ -40,7 +40,16 @@ def test_unchanged_rebuild_is_skipped_and_prints_the_same_result(cli, app, tmp_p
 
 @pytest.mark.parametrize(
     "change",
-    ["source", "new file", "env", "flag", "output tag moved", "output blob gone", "rebuild"],
+    [
+        "source",
+        "new file",
+        "env",
+        "flag",
+        "output tag moved",
+        "output blob gone",
+        "output blob damaged",
+        "rebuild",
+    ],
 )
 def test_what_brings_the_build_back(cli, app, tmp_path, change):
     layout = tmp_path / "layout"
@@ -61,12 +70,19 @@ def test_what_brings_the_build_back(cli, app, tmp_path, change):
         digest = index_digest(layout, "v1")
         manifest = json.loads((layout / "blobs" / "sha256" / digest[7:]).read_text())
         (layout / "blobs" / "sha256" / manifest["layers"][-1]["digest"][7:]).unlink()
+    elif change == "output blob damaged":
+        digest = index_digest(layout, "v1")
+        manifest = json.loads((layout / "blobs" / "sha256" / digest[7:]).read_text())
+        blob = layout / "blobs" / "sha256" / manifest["layers"][-1]["digest"][7:]
+        data = bytearray(blob.read_bytes())
+        data[-10] ^= 0xFF
+        blob.write_bytes(bytes(data))
     elif change == "rebuild":
         extra = ["--rebuild"]
     again = _build(cli, app, out, *extra)
     assert UP_TO_DATE not in again.err
     assert "DETECTING" in again.err
-    if change in ("output blob gone", "rebuild", "output tag moved"):
+    if change in ("output blob gone", "output blob damaged", "rebuild", "output tag moved"):
         assert again.out == first.out  # the same image, written again
 
 

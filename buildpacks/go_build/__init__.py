@@ -264,6 +264,22 @@ def build_inputs(app: App, plan: BuildPlan, args: list[str], env: Mapping[str, s
     )
 
 
+def _drop_damaged(bin_dir: Path, metadata: Mapping[str, object]) -> bool:
+    """Check every binary the last build recorded against its sha256; delete the ones that do
+    not match (go would trust their build IDs and keep them). True when all were intact."""
+    recorded = metadata.get("binaries")
+    if not isinstance(recorded, dict) or not recorded:
+        return False
+    intact = True
+    for name, digest in recorded.items():
+        path = bin_dir / str(name)
+        if path.is_file() and fingerprint.file_sha256(path) != digest:
+            path.unlink()
+        if not path.is_file():
+            intact = False
+    return intact
+
+
 @hookimpl
 def gobuildpack_build(context: BuildContext) -> BuildResult:
     app, plan = context.app, context.plan
@@ -282,8 +298,8 @@ def gobuildpack_build(context: BuildContext) -> BuildResult:
     env = go_environ(app, plan, context.env)
     names = ", ".join(t.name for t in plan.targets)
     inputs = build_inputs(app, plan, args[3:], env)  # not the -o path: it changes every build
-    current = all((bin_dir / name).is_file() for name in wanted)
-    if current and cache.metadata.get("inputs") == inputs:
+    intact = _drop_damaged(bin_dir, cache.metadata)
+    if intact and cache.metadata.get("inputs") == inputs:
         context.log.info(f"go build ({names}): up to date, nothing go reads has changed")
     else:
         with context.log.step(f"go build ({names})"):
@@ -297,6 +313,9 @@ def gobuildpack_build(context: BuildContext) -> BuildResult:
                 ) from exc
     cache.metadata["inputs"] = inputs
     cache.metadata["targets"] = [t.to_json() for t in plan.targets]
+    cache.metadata["binaries"] = {
+        t.name: fingerprint.file_sha256(bin_dir / t.name) for t in plan.targets
+    }
     # ...and each binary is exported in a launch layer of its own, so a change to one binary
     # changes one image layer. They all sit in /layers/<this buildpack>/targets/bin.
     image_path = f"{LAYERS_ROOT}/{context.buildpack.layers_dirname}/{LAYER}"

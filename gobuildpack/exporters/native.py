@@ -23,10 +23,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tempfile
 import time
 import zlib
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,11 +68,16 @@ LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
 # another 2.7 times. The time is paid on every rebuild, on the developer's clock; the few percent
 # saved on a push or a pull are worth less, so the fastest level wins.
 GZIP_LEVEL = 1
-# What shapes a compressed layer's bytes besides its content: part of the blob cache's key.
-COMPRESSOR = f"gzip-{GZIP_LEVEL} zlib-{zlib.ZLIB_RUNTIME_VERSION}"
 # How much of the tar stream is handed to zlib at a time: large enough to keep the per-call
 # overhead low, small enough that memory stays flat whatever the layer's size.
 CHUNK_SIZE = 1 << 20
+# Blocks deflated in parallel (part of what fixes the bytes: never change it without reason).
+# Measured on a 39 MB stripped Go binary at level 1, 2 cores: one stream 20,588,345 bytes in
+# 0.72 s; 1 MiB blocks 20,591,273 bytes (+0.01%) in 0.40 s with 2 threads, 0.72 s with 1.
+BLOCK_SIZE = 1 << 20
+WINDOW = 1 << 15  # deflate's window: how much of the previous block primes the next
+# What shapes a compressed layer's bytes besides its content: part of the blob cache's key.
+COMPRESSOR = f"gzip-{GZIP_LEVEL} blocks-{BLOCK_SIZE} zlib-{zlib.ZLIB_RUNTIME_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -92,18 +100,41 @@ class WrittenImage:
     config_digest: str
 
 
+def _deflate_block(data: bytes, dictionary: bytes, last: bool, level: int) -> bytes:
+    """Raw deflate of one block, primed with the 32 KiB before it; byte-aligned at its end
+    (``Z_SYNC_FLUSH``) so blocks concatenate into one stream, which the last one finishes."""
+    if dictionary:
+        compressor = zlib.compressobj(
+            level, zlib.DEFLATED, -zlib.MAX_WBITS, 8, zlib.Z_DEFAULT_STRATEGY, dictionary
+        )
+    else:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(
+        zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH
+    )
+
+
 class _GzipSink(io.RawIOBase):
     """A write-only stream that gzips what it is given into ``out``, hashing both sides.
 
     The uncompressed bytes' sha256 is the layer's diff_id; the compressed bytes' sha256 and count
-    are its digest and size. Nothing is kept beyond zlib's own window. The gzip header is ours, so
-    it holds no time and no file name: ID1 ID2, CM=deflate, FLG=0, MTIME=0, XFL, OS=255 (unknown).
+    are its digest and size. The input is cut into blocks of :data:`BLOCK_SIZE`, each deflated on
+    its own (with the 32 KiB before it as dictionary, as pigz does) by a pool of threads (zlib
+    releases the GIL), and written in order. The bytes depend on the input, the level and zlib,
+    not on how many threads ran: the same layer always gives the same blob. Memory stays at a
+    few blocks per thread whatever the layer's size. The gzip header is ours, so it holds no
+    time and no file name: ID1 ID2, CM=deflate, FLG=0, MTIME=0, XFL, OS=255 (unknown).
     """
 
-    def __init__(self, out: BinaryIO, level: int) -> None:
+    def __init__(self, out: BinaryIO, level: int, pool: ThreadPoolExecutor, workers: int) -> None:
         super().__init__()
         self._out = out
-        self._compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._level = level
+        self._pool = pool
+        self._pending: deque[Future[bytes]] = deque()
+        self._max_pending = 2 * workers
+        self._buffer = bytearray()
+        self._tail = b""  # the last 32 KiB of input handed to a block: the next one's dictionary
         self._uncompressed = hashlib.sha256()
         self._compressed = hashlib.sha256()
         self._crc = 0
@@ -122,17 +153,32 @@ class _GzipSink(io.RawIOBase):
             self._compressed.update(data)
             self._size += len(data)
 
+    def _submit(self, block: bytes, last: bool) -> None:
+        self._pending.append(
+            self._pool.submit(_deflate_block, block, self._tail, last, self._level)
+        )
+        self._tail = (self._tail + block)[-WINDOW:]
+        while len(self._pending) > self._max_pending:
+            self._emit(self._pending.popleft().result())
+
     def write(self, data: ReadableBuffer) -> int:
         view = memoryview(data)
         self._uncompressed.update(view)
         self._crc = zlib.crc32(view, self._crc)
         self._isize += view.nbytes
-        self._emit(self._compressor.compress(view))
+        self._buffer += view
+        while len(self._buffer) > BLOCK_SIZE:  # keep one block back: it may be the last
+            block = bytes(self._buffer[:BLOCK_SIZE])
+            del self._buffer[:BLOCK_SIZE]
+            self._submit(block, last=False)
         return view.nbytes
 
     def finish(self) -> Blob:
-        """Flush the compressor and write the gzip trailer; return digest, size and diff_id."""
-        self._emit(self._compressor.flush())
+        """Compress what is left, write the gzip trailer; return digest, size and diff_id."""
+        self._submit(bytes(self._buffer), last=True)
+        self._buffer.clear()
+        while self._pending:
+            self._emit(self._pending.popleft().result())
         trailer = self._crc.to_bytes(4, "little") + (self._isize & 0xFFFFFFFF).to_bytes(4, "little")
         self._emit(trailer)
         return Blob(
@@ -148,8 +194,9 @@ def _digest_path(blobs: Path, digest: str) -> Path:
 
 def write_layer_blob(layer: Layer, blobs: Path, *, level: int = GZIP_LEVEL) -> Blob:
     """Stream ``layer`` as a gzipped tar into ``blobs`` (a ``blobs/sha256`` directory)."""
-    with new_file(blobs, ".layer-") as new:
-        sink = _GzipSink(new.fh, level)
+    workers = min(os.cpu_count() or 1, 8)
+    with new_file(blobs, ".layer-") as new, ThreadPoolExecutor(workers) as pool:
+        sink = _GzipSink(new.fh, level, pool, workers)
         with io.BufferedWriter(sink, buffer_size=CHUNK_SIZE) as buffered:
             write_layer_tar(layer, buffered)
             buffered.flush()

@@ -17,13 +17,14 @@ recently used first.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from gobuildpack.fingerprint import file_sha256
 
 DEFAULT_LIMIT_MB = 2048
 
@@ -46,14 +47,6 @@ def _link_or_copy(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return f"sha256:{digest.hexdigest()}"
-
-
 class BlobCache:
     def __init__(self, root: Path, limit_mb: int = DEFAULT_LIMIT_MB) -> None:
         self.root = root
@@ -71,7 +64,7 @@ class BlobCache:
             data = json.loads(record.read_text(encoding="utf-8"))
             blob = CachedBlob(str(data["digest"]), int(data["size"]), str(data["diff_id"]))
             path = self._blob_path(blob.digest)
-            if path.stat().st_size != blob.size or _sha256(path) != blob.digest:
+            if path.stat().st_size != blob.size or f"sha256:{file_sha256(path)}" != blob.digest:
                 raise ValueError(f"blob {blob.digest} does not match its record")
         except FileNotFoundError:
             return None

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from gobuildpack.errors import BuildFailed
+from gobuildpack.fingerprint import file_sha256
 from gobuildpack.model import Layer
 
 # 1980-01-01T00:00:01Z, the time the CNB lifecycle gives every file: old enough to mean "fixed",
@@ -130,10 +131,6 @@ def layer_content_key(layer: Layer, *, salt: str = "") -> str:
     for entry in layer_entries(layer):
         line = f"{entry.kind} {entry.name} {entry.mode:o} {entry.uid} {entry.gid} {entry.linkname}"
         if entry.kind == "file" and entry.host is not None:
-            content = hashlib.sha256()
-            with entry.host.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    content.update(chunk)
-            line += f" {entry.size} {content.hexdigest()}"
+            line += f" {entry.size} {file_sha256(entry.host)}"
         digest.update(line.encode("utf-8", "surrogateescape") + b"\n")
     return digest.hexdigest()

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from gobuildpack.errors import ExportFailed
+from gobuildpack.fingerprint import file_sha256
 
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYOUT_FILE = {"imageLayoutVersion": "1.0.0"}
@@ -130,6 +131,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         new.dest = path
 
 
+def _holds(target: Path, blob: Path) -> bool:
+    """``target`` already has ``blob``'s content (same file, or same size and sha256): a damaged
+    blob left by an earlier writer is replaced, not trusted."""
+    try:
+        have, want = target.stat(), blob.stat()
+    except FileNotFoundError:
+        return False
+    if (have.st_dev, have.st_ino) == (want.st_dev, want.st_ino):
+        return True
+    return have.st_size == want.st_size and file_sha256(target) == blob.name
+
+
 def publish_layout(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
     """Move the image tagged ``tag`` from ``staging`` into ``dest``; return its descriptor."""
     desc = find_manifest(staging, tag)
@@ -142,8 +155,8 @@ def publish_layout(staging: Path, dest: Path, tag: str) -> dict[str, Any]:
         staged_blobs = staging / "blobs" / "sha256"
         for blob in sorted(staged_blobs.iterdir()):
             target = blobs / blob.name
-            if target.exists() and target.stat().st_size == blob.stat().st_size:
-                continue
+            if _holds(target, blob):
+                continue  # content-addressed: the same bytes are there already
             os.chmod(blob, 0o644)
             os.replace(blob, target)
         if not (dest / "oci-layout").exists():
