@@ -119,9 +119,24 @@ class BuildReport:
             ],
             "processes": [p.to_json() for p in self.outcome.processes],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            # Peak resident memory of this process (not of go or buildah), in KiB.
-            "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "peak_rss_kib": peak_rss_kib(),
         }
+
+
+def peak_rss_kib() -> int:
+    """Peak resident memory of this process (not of go or buildah), in KiB.
+
+    Linux's VmHWM, which starts afresh at exec; ``ru_maxrss`` would also count the parent's
+    memory at the time it forked us. Elsewhere ``ru_maxrss`` is the best there is.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 # -- detect ----------------------------------------------------------------------------------
