@@ -42,6 +42,7 @@ import genapp  # noqa: E402
 
 GOBUILDPACK = [sys.executable, "-m", "gobuildpack"]
 FLAGS = ["-trimpath", "-mod=readonly", "-ldflags=-s -w"]
+END_MARKER = "<!-- end of measured results -->"
 
 
 @dataclass
@@ -374,11 +375,15 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(table)
     if args.write:
-        args.write.write_text(
+        measured = (
             "# Benchmarks\n\n"
             f"Measured on {time.strftime('%Y-%m-%d')}: {_machine()}.\n\n"
             f"Reproduce with `.venv/bin/python bench/run.py {' '.join(sys.argv[1:])}`.\n\n" + table
         )
+        # Prose written below the marker (what the numbers mean) survives a new run.
+        old = args.write.read_text() if args.write.exists() else ""
+        _, marker, rest = old.partition(END_MARKER)
+        args.write.write_text(measured + "\n" + END_MARKER + rest if marker else measured)
 
 
 if __name__ == "__main__":
