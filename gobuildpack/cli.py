@@ -44,6 +44,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"see `{self.prog} --help`")
 
 
+def _buildpack_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument(
+        "--buildpack", "-b", action="append", default=[], type=Path, metavar="PATH", help=help
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gobuildpack",
@@ -63,14 +69,9 @@ def _parser() -> argparse.ArgumentParser:
             help="set a build variable (BP_GO_TARGETS, BP_GO_BUILD_FLAGS, ...); "
             "KEY alone takes it from the environment",
         )
-        p.add_argument(
-            "--buildpack",
-            "-b",
-            action="append",
-            default=[],
-            type=Path,
-            metavar="PATH",
-            help="load a plugin (after the built-ins and project.toml's buildpacks): a CNB "
+        _buildpack_option(
+            p,
+            "load a plugin (after the built-ins and project.toml's buildpacks): a CNB "
             "buildpack directory (buildpack.toml, bin/detect, bin/build) or a Python plugin "
             "file or directory",
         )
@@ -117,15 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     common(det)
 
     plugins = sub.add_parser("plugins", help="list the loaded plugins and their hooks")
-    plugins.add_argument(
-        "--buildpack",
-        "-b",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="PATH",
-        help="also load this plugin or CNB buildpack directory",
-    )
+    _buildpack_option(plugins, "also load this plugin or CNB buildpack directory")
     plugins.add_argument("--json", action="store_true")
     return parser
 

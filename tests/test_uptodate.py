@@ -96,32 +96,17 @@ def test_a_new_git_commit_brings_the_build_back(cli, app, tmp_path):
     def git(*args):
         subprocess.run(["git", "-C", str(app), *args], check=True, capture_output=True)
 
+    def commit(message, *extra):
+        git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message, *extra)
+
     git("init", "-q")
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "one",
-        "--allow-empty",
-    )
+    commit("one", "--allow-empty")
     git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "two")
+    commit("two")
     out = f"oci:{tmp_path / 'layout'}"
     first = _build(cli, app, out)
     assert UP_TO_DATE in _build(cli, app, out).err
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "-qm",
-        "three",
-        "--allow-empty",
-    )
+    commit("three", "--allow-empty")
     after = _build(cli, app, out)
     assert UP_TO_DATE not in after.err
     assert after.out != first.out  # the revision label changed
