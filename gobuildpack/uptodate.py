@@ -26,9 +26,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,10 +193,10 @@ def save(
     }
     if output["transport"] == "oci-archive":
         record["archive"] = fingerprint.files([Path(output["target"])])
+    # Imported here: the up-to-date check itself, on every build's start, does not need it.
+    from gobuildpack.oci.layout import write_atomic
+
     path = request.record_path
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".record-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(record).encode())

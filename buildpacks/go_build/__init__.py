@@ -311,11 +311,14 @@ def gobuildpack_build(context: BuildContext) -> BuildResult:
                     hint="fix the errors go reports below, then build again",
                     details=exc.output,
                 ) from exc
+        # Skipped, the recorded digests were just checked and still hold: hash only new output.
+        cache.metadata["binaries"] = {
+            t.name: fingerprint.file_sha256(bin_dir / t.name)
+            for t in plan.targets
+            if (bin_dir / t.name).is_file()
+        }
     cache.metadata["inputs"] = inputs
     cache.metadata["targets"] = [t.to_json() for t in plan.targets]
-    cache.metadata["binaries"] = {
-        t.name: fingerprint.file_sha256(bin_dir / t.name) for t in plan.targets
-    }
     # ...and each binary is exported in a launch layer of its own, so a change to one binary
     # changes one image layer. They all sit in /layers/<this buildpack>/targets/bin.
     image_path = f"{LAYERS_ROOT}/{context.buildpack.layers_dirname}/{LAYER}"

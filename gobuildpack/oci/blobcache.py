@@ -20,11 +20,11 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gobuildpack.fingerprint import file_sha256
+from gobuildpack.oci.layout import write_atomic
 
 DEFAULT_LIMIT_MB = 2048
 
@@ -87,10 +87,8 @@ class BlobCache:
             target = self._blob_path(blob.digest)
             if not (target.exists() and target.stat().st_size == blob.size):
                 _link_or_copy(path, target)
-            fd, tmp = tempfile.mkstemp(prefix=".key-", dir=self.keys)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"digest": blob.digest, "size": blob.size, "diff_id": blob.diff_id}, fh)
-            os.replace(tmp, self.keys / f"{key}.json")
+            record = {"digest": blob.digest, "size": blob.size, "diff_id": blob.diff_id}
+            write_atomic(self.keys / f"{key}.json", json.dumps(record).encode())
 
     def trim(self) -> None:
         """Drop the least recently used entries until the blobs fit in the limit."""
